@@ -1,0 +1,30 @@
+import { toAppError } from '../../lib/errors.js';
+import type { AppContext } from '../route.js';
+
+/**
+ * The first middleware: every error becomes the SPEC envelope `{"error": {code, message, details?}}`.
+ * Unexpected errors are logged with the request id and answered with a generic 500.
+ */
+export async function errorHandler(ctx: AppContext, next: () => Promise<unknown>) {
+  try {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'not_found', message: 'No such route.' } };
+    }
+  } catch (err) {
+    const appErr = toAppError(err);
+    if (appErr.status >= 500 && appErr.code === 'internal_error') {
+      ctx.state.log?.error({ err }, 'unhandled error');
+    }
+    ctx.status = appErr.status;
+    if (appErr.headers) ctx.set(appErr.headers);
+    ctx.body = {
+      error: {
+        code: appErr.code,
+        message: appErr.message,
+        ...(appErr.details?.length ? { details: appErr.details } : {}),
+      },
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import { db } from '../../../db/knex.js';
+import { AppError, NotFoundError } from '../../../lib/errors.js';
+import { defineRoutes, type AppContext } from '../../route.js';
+import { objectSchema } from '../../schemas.js';
+import { docsAsset, docsInit, docsPage } from './docs.js';
+
+/** Process and documentation endpoints, mounted at the root. `openapi.json` is added by the app. */
+export const opsRoutes = defineRoutes([
+  {
+    method: 'GET',
+    path: '/healthz',
+    unprefixed: true,
+    operationId: 'getHealth',
+    summary: 'The process is up',
+    tags: ['ops'],
+    access: 'public',
+    response: objectSchema({ status: { const: 'ok' } }, ['status']),
+    handler: () => ({ status: 'ok' }),
+  },
+  {
+    method: 'GET',
+    path: '/readyz',
+    unprefixed: true,
+    operationId: 'getReadiness',
+    summary: 'The database is reachable',
+    tags: ['ops'],
+    access: 'public',
+    response: objectSchema({ status: { const: 'ok' } }, ['status']),
+    handler: async () => {
+      try {
+        await db().raw('select 1');
+      } catch {
+        throw new AppError(503, 'database_unavailable', 'The database is not reachable.');
+      }
+      return { status: 'ok' };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/docs',
+    unprefixed: true,
+    operationId: 'getDocs',
+    summary: 'Browsable API documentation',
+    tags: ['ops'],
+    access: 'public',
+    responseContentType: 'text/html',
+    handler: (ctx: AppContext) => {
+      ctx.type = 'html';
+      ctx.body = docsPage;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/docs/:asset',
+    unprefixed: true,
+    operationId: 'getDocsAsset',
+    summary: 'Static files of the documentation page',
+    tags: ['ops'],
+    access: 'public',
+    params: objectSchema({ asset: { type: 'string', pattern: '^[a-z.-]+$' } }, ['asset']),
+    responseContentType: 'application/octet-stream',
+    handler: async (ctx: AppContext) => {
+      const name = ctx.state.params.asset as string;
+      if (name === 'init.js') {
+        ctx.type = 'application/javascript';
+        ctx.body = docsInit;
+        return;
+      }
+      const asset = await docsAsset(name);
+      if (!asset) throw new NotFoundError('file');
+      ctx.type = asset.type;
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      ctx.body = asset.body;
+    },
+  },
+]);

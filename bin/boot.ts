@@ -1,0 +1,119 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import pg from 'pg';
+import { createApp } from '../api/app.js';
+import { ensureSuperAdmin } from '../domain/auth/ensure-super-admin.js';
+import { connectDatabase, disconnectDatabase } from '../db/knex.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { ConfigError, loadConfig, type Config } from '../lib/config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/embedded-postgres.js';
+import { resolveJwtSecret } from '../lib/jwt-secret.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { createMailer } from '../lib/mailer.js';
+import { setServices } from '../lib/services.js';
+import { runShutdownHooks } from '../lib/shutdown.js';
+import { startWorker, type WorkerHandle } from '../worker/index.js';
+import { workerExtensions, webMiddleware } from './extensions.js';
+
+export interface BootOptions {
+  web: boolean;
+  /** Run the worker in this process; undefined follows RUN_WORKER. */
+  worker?: boolean;
+  migrate: boolean;
+  /** Default for RUN_WORKER when the variable is unset. */
+  runWorkerDefault: boolean;
+}
+
+/** Creates `clinicflow` on an embedded cluster if it does not exist yet. */
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Starts the parts of clinicflow this process runs (web, worker, migrations), wires SIGTERM and
+ * SIGINT to a graceful drain, and resolves once everything is listening.
+ */
+export async function boot(opts: BootOptions): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, { runWorker: opts.runWorkerDefault });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`clinicflow: invalid configuration: ${err.message}`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    logger.info({ dir: path.join(config.dataDir, 'pg') }, 'DATABASE_URL is unset: starting an embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
+    databaseUrl = await ensureDatabase(embedded.url, 'clinicflow');
+  }
+  const knex = connectDatabase(databaseUrl, config.databasePoolSize);
+  const jwtSecret = await resolveJwtSecret(config);
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: path.join(config.dataDir, 'outbox') });
+  setServices({ config, logger, mailer, jwtSecret });
+  if (opts.migrate || embedded) await migrateDatabase(knex, databaseUrl);
+  if (!opts.web && !(opts.worker ?? false)) {
+    await shutdown();
+    return;
+  }
+  if (config.superAdmin) await ensureSuperAdmin(config.superAdmin);
+
+  let server: Server | undefined;
+  let worker: WorkerHandle | undefined;
+  const runWorker = opts.worker ?? config.runWorker;
+  if (runWorker) {
+    worker = await startWorker({
+      connectionString: databaseUrl,
+      concurrency: config.workerConcurrency,
+      logger,
+      onEvents: workerExtensions(config, logger),
+    });
+  }
+  if (opts.web) {
+    const app = createApp({ logger, appUrl: config.appUrl, middleware: webMiddleware(config) });
+    server = app.listen(config.port, config.host);
+    await new Promise<void>((resolve, reject) => {
+      server!.once('listening', resolve);
+      server!.once('error', reject);
+    });
+    server.keepAliveTimeout = 65_000;
+    logger.info({ port: config.port, worker: runWorker, embeddedDatabase: Boolean(embedded) }, 'clinicflow is listening');
+  }
+
+  let stopping = false;
+  async function shutdown(): Promise<void> {
+    await mailer.close();
+    await disconnectDatabase();
+    await embedded?.stop();
+  }
+  const drain = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+    server?.closeIdleConnections();
+    await runShutdownHooks();
+    await Promise.all([closed, worker?.stop()]);
+    await shutdown();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void drain('SIGTERM'));
+  process.once('SIGINT', () => void drain('SIGINT'));
+  void (logger as Logger);
+}

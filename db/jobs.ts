@@ -1,0 +1,78 @@
+import type { Knex } from 'knex';
+
+/**
+ * Payload type of every task, keyed by task identifier. Each area adds its own tasks by
+ * declaration merging (`declare module '../../db/jobs.js' { interface TaskPayloads { … } }`),
+ * so `addJob` is type-checked without one central list that every change touches.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface TaskPayloads {}
+
+export type TaskName = keyof TaskPayloads & string;
+
+export interface AddJobOptions {
+  /** When the job becomes runnable. (Default: now) */
+  runAt?: Date;
+  /**
+   * Replaces an earlier job with the same key that has not started (reschedules move reminders
+   * instead of duplicating them). Convention: `<task>:<id>[:<qualifier>]`.
+   */
+  jobKey?: string;
+  /** `replace` (default) updates payload and run time; `preserve_run_at` keeps the old run time. */
+  jobKeyMode?: 'replace' | 'preserve_run_at' | 'unsafe_dedupe';
+  /** Attempts before the job is left failed. (Default: 25, graphile-worker's) */
+  maxAttempts?: number;
+  /** Jobs in one named queue run one at a time, in order. (Default: none) */
+  queueName?: string;
+  /** Lower runs first. (Default: 0) */
+  priority?: number;
+}
+
+/**
+ * Queues a job on the caller's transaction (`graphile_worker.add_job` on the same connection), so
+ * the job exists exactly when the rows it belongs to commit, and never after a rollback.
+ */
+export async function addJob<T extends TaskName>(
+  trx: Knex | Knex.Transaction,
+  task: T,
+  payload: TaskPayloads[T],
+  opts: AddJobOptions = {},
+): Promise<{ id: string }> {
+  const result = await trx.raw(
+    `select (graphile_worker.add_job(
+        identifier => ?, payload => ?::json, queue_name => ?, run_at => ?,
+        max_attempts => ?, job_key => ?, priority => ?, job_key_mode => ?
+      )).id::text as id`,
+    [
+      task,
+      JSON.stringify(payload ?? {}),
+      opts.queueName ?? null,
+      opts.runAt ? opts.runAt.toISOString() : null,
+      opts.maxAttempts ?? null,
+      opts.jobKey ?? null,
+      opts.priority ?? null,
+      opts.jobKey ? (opts.jobKeyMode ?? 'replace') : null,
+    ],
+  );
+  const id = (result.rows as { id: string | null }[])[0]?.id;
+  // add_job can return null under heavy contention on one key (graphile-worker #580).
+  if (!id) throw new Error(`graphile_worker.add_job returned no job for ${task}${opts.jobKey ? ` (${opts.jobKey})` : ''}`);
+  return { id };
+}
+
+/**
+ * Removes a queued job by key (a cancelled reminder). A job that is already running is left to
+ * finish; tasks re-read state and do nothing when their subject changed.
+ */
+export async function removeJob(trx: Knex | Knex.Transaction, jobKey: string): Promise<void> {
+  await trx.raw('select graphile_worker.remove_job(?)', [jobKey]);
+}
+
+/** Removes every queued job whose key starts with `prefix` (e.g. all reminders of one appointment). */
+export async function removeJobsByKeyPrefix(trx: Knex | Knex.Transaction, prefix: string): Promise<number> {
+  const rows = await trx.raw(
+    `select graphile_worker.remove_job(key) from graphile_worker.jobs where key like ? escape '\\'`,
+    [prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'],
+  );
+  return (rows.rows as unknown[]).length;
+}

@@ -1,0 +1,41 @@
+import knexFactory, { type Knex } from 'knex';
+import { Model, knexSnakeCaseMappers } from 'objection';
+import pg from 'pg';
+
+// timestamptz and date come back as ISO strings: date-only values must never shift across zones.
+pg.types.setTypeParser(1082, (v) => v);
+// bigint counts fit comfortably in a JS number here (row counts, amounts in cents).
+pg.types.setTypeParser(20, (v) => Number(v));
+
+let current: Knex | undefined;
+
+/** Knex options shared by the app, migrations and tests: snake_case columns, camelCase in code. */
+export function knexConfig(connectionString: string, poolMax = 10): Knex.Config {
+  return {
+    client: 'pg',
+    connection: { connectionString, application_name: 'clinicflow' },
+    pool: { min: 0, max: poolMax },
+    ...knexSnakeCaseMappers(),
+  };
+}
+
+/** Creates the process-wide Knex instance and binds Objection's models to it. */
+export function connectDatabase(connectionString: string, poolMax = 10): Knex {
+  const knex = knexFactory(knexConfig(connectionString, poolMax));
+  Model.knex(knex);
+  current = knex;
+  return knex;
+}
+
+/** The process-wide Knex instance. */
+export function db(): Knex {
+  if (!current) throw new Error('connectDatabase() has not been called');
+  return current;
+}
+
+/** Closes the process-wide pool. */
+export async function disconnectDatabase(): Promise<void> {
+  const knex = current;
+  current = undefined;
+  await knex?.destroy();
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { db } from '../../db/knex.js';
+import { UnauthorizedError } from '../../lib/errors.js';
+import { services } from '../../lib/services.js';
+import type { Actor, AdminSubRole, Role } from './actor.js';
+
+/** The only algorithm accepted; pinning it is what defeats `alg: none` and key-confusion tokens. */
+const ALGORITHM = 'HS256';
+
+interface Claims {
+  sub: string;
+  role: Role;
+  jti: string;
+  iat: number;
+  exp: number;
+  /** The user's token generation when issued; a password change or suspension bumps it. */
+  gen: number;
+}
+
+/** Issues an access token for a user. */
+export function issueToken(user: { id: string; role: Role; tokenGeneration: number }): {
+  token: string;
+  expiresAt: Date;
+} {
+  const { jwtSecret, config } = services();
+  const token = jwt.sign({ role: user.role, gen: user.tokenGeneration }, jwtSecret, {
+    algorithm: ALGORITHM,
+    subject: user.id,
+    jwtid: randomUUID(),
+    expiresIn: config.jwtTtlSeconds,
+  });
+  const { exp } = jwt.decode(token) as Claims;
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/**
+ * Verifies a bearer token and loads the current state of its user: signature, expiry, revocation
+ * (logout), token generation (password change, suspension) and account status are all checked on
+ * every request, so revocation is immediate.
+ */
+export async function authenticateToken(token: string): Promise<Actor> {
+  let claims: Claims;
+  try {
+    claims = jwt.verify(token, services().jwtSecret, { algorithms: [ALGORITHM] }) as Claims;
+  } catch {
+    throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
+  }
+  if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || typeof claims.gen !== 'number') {
+    throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
+  }
+  const row = await db()
+    .raw(
+      `select u.id, u.role, u.admin_roles, u.status, u.token_generation, p.id as patient_id,
+              exists (select 1 from revoked_tokens r where r.jti = ?::uuid) as revoked
+         from users u left join patients p on p.user_id = u.id and p.deleted_at is null
+        where u.id = ?::uuid`,
+      [claims.jti, claims.sub],
+    )
+    .then((r) => r.rows[0] as
+      | { id: string; role: Role; adminRoles: AdminSubRole[]; status: string; tokenGeneration: number; patientId: string | null; revoked: boolean }
+      | undefined);
+  if (!row || row.revoked || row.tokenGeneration !== claims.gen) {
+    throw new UnauthorizedError('token_revoked', 'The token has been revoked; sign in again.');
+  }
+  if (row.status !== 'active') throw new UnauthorizedError('token_revoked', 'The account is not active.');
+  return {
+    userId: row.id,
+    role: row.role,
+    adminRoles: row.adminRoles ?? [],
+    patientId: row.patientId ?? undefined,
+    jti: claims.jti,
+    tokenExpiresAt: new Date(claims.exp * 1000),
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * Free-slot computation: which start times a doctor offers, given their availability and the
+ * appointments they already have. Pure: no clock, database or I/O; the caller passes `now` and `busy`.
+ */
+import { DateTime } from 'luxon';
+import { type Availability, parseTimeOfDay, validateAvailability } from './availability.js';
+
+/** Widest `[from, to)` window, in days, that the slot listing accepts; enforced by the caller (route). */
+export const MAX_SLOT_RANGE_DAYS = 31;
+
+/** A bookable interval `[startsAt, endsAt)` (SPEC shape "Slot"). */
+export interface Slot {
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/** An interval `[startsAt, endsAt)` already taken in the doctor's calendar, e.g. a stored appointment. */
+export interface BusyInterval {
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/** Input of {@link computeFreeSlots}. */
+export interface FreeSlotsQuery {
+  availability: Availability;
+  /** Slots starting at or after this instant are listed. */
+  from: Date;
+  /** Slots starting before this instant are listed. */
+  to: Date;
+  now: Date;
+  busy: readonly BusyInterval[];
+}
+
+/** Input of {@link isBookableSlot}. */
+export interface BookableSlotQuery {
+  availability: Availability;
+  startsAt: Date;
+  now: Date;
+  /** When rescheduling, leave out the appointment being moved, or it blocks its own neighbourhood. */
+  busy: readonly BusyInterval[];
+}
+
+const MS_PER_MINUTE = 60_000;
+const MINUTES_PER_DAY = 24 * 60;
+
+/** The instant a slot starting at `startsAt` ends: `slotMinutes` of elapsed time later. */
+export function slotEnd(availability: Availability, startsAt: Date): Date {
+  return new Date(startsAt.getTime() + availability.slotMinutes * MS_PER_MINUTE);
+}
+
+/**
+ * Lists the free slots starting in `[from, to)`, sorted ascending and without duplicates.
+ *
+ * For each local date (in `availability.timeZone`) the hours are the override's ranges if that date
+ * has an override (none if closed), else that weekday's weekly ranges. Within a range, start times
+ * step from the range start by `slotMinutes + bufferMinutes` of wall-clock time, so the grid reads
+ * 09:00, 09:30, … in local time on both sides of a DST change. A slot is kept only if it starts
+ * within `[now + minNoticeMinutes, now + horizonDays)` and `[from, to)`, and it together with its
+ * buffer on both sides, `[startsAt - buffer, endsAt + buffer)`, overlaps no busy interval.
+ *
+ * Throws `RangeError` for an invalid date or availability: stored availabilities are validated on
+ * write, so either is a programming error rather than something to answer with an empty list.
+ */
+export function computeFreeSlots(query: FreeSlotsQuery): Slot[] {
+  const { availability: a, from, to, now } = query;
+  for (const [name, d] of [
+    ['from', from],
+    ['to', to],
+    ['now', now],
+  ] as const) {
+    if (Number.isNaN(d.getTime())) throw new RangeError(`computeFreeSlots: ${name} is an invalid date`);
+  }
+  const problems = validateAvailability(a);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');
+    throw new RangeError(`computeFreeSlots: invalid availability: ${list}`);
+  }
+
+  const zone = a.timeZone;
+  const slotMs = a.slotMinutes * MS_PER_MINUTE;
+  const bufferMs = a.bufferMinutes * MS_PER_MINUTE;
+  // Horizon in calendar days of the doctor's zone, so "90 days ahead" ends at the same local time
+  // of day even when a DST change falls in between.
+  const horizonEnd = DateTime.fromJSDate(now, { zone }).plus({ days: a.horizonDays }).toMillis();
+  // Clipping the window first bounds the work by the horizon, however wide [from, to) is.
+  const lo = Math.max(from.getTime(), now.getTime() + a.minNoticeMinutes * MS_PER_MINUTE);
+  const hi = Math.min(to.getTime(), horizonEnd);
+  if (lo >= hi) return [];
+
+  const busy = mergeBusy(query.busy);
+  const overrides = new Map(a.overrides.map((o) => [o.date, o]));
+  const weekly = new Map<number, { start: string; end: string }[]>();
+  for (const w of a.weekly) weekly.set(w.weekday, [...(weekly.get(w.weekday) ?? []), w]);
+
+  // Dates are walked as plain calendar dates (UTC has no DST), and only turned into instants per
+  // wall-clock time; walking local midnights instead would trip over zones where midnight is skipped.
+  const first = DateTime.fromMillis(lo, { zone });
+  const last = DateTime.fromMillis(hi - 1, { zone });
+  const lastDate = DateTime.utc(last.year, last.month, last.day);
+  const found = new Map<number, Slot>();
+
+  for (
+    let date = DateTime.utc(first.year, first.month, first.day);
+    date <= lastDate;
+    date = date.plus({ days: 1 })
+  ) {
+    const override = overrides.get(date.toISODate() ?? '');
+    const ranges = override
+      ? override.closed
+        ? []
+        : (override.ranges ?? [])
+      : (weekly.get(date.weekday) ?? []);
+    for (const range of ranges) {
+      // Validation guarantees both parse.
+      const startMin = parseTimeOfDay(range.start) as number;
+      const endMin = parseTimeOfDay(range.end, true) as number;
+      const rangeEnd = wallClock(date, endMin, zone).instant;
+      let previousEnd = -Infinity;
+      for (let m = startMin; m + a.slotMinutes <= endMin; m += a.slotMinutes + a.bufferMinutes) {
+        const start = wallClock(date, m, zone);
+        // A time skipped by spring-forward is not offered rather than moved to another time.
+        if (!start.exists) continue;
+        const startMs = start.instant;
+        const endMs = startMs + slotMs;
+        // Across spring-forward a slot lasts longer in wall-clock time than the grid step, so it can
+        // run past the doctor's hours or into the next grid slot; such slots are dropped. This is
+        // decided on the grid alone (before notice, window and busy), so the offer does not shift
+        // as time passes.
+        if (endMs > rangeEnd || startMs < previousEnd + bufferMs) continue;
+        previousEnd = endMs;
+        if (startMs < lo || startMs >= hi || found.has(startMs)) continue;
+        if (overlapsBusy(busy, startMs - bufferMs, endMs + bufferMs)) continue;
+        found.set(startMs, { startsAt: new Date(startMs), endsAt: new Date(endMs) });
+      }
+    }
+  }
+
+  return [...found.values()].sort((x, y) => x.startsAt.getTime() - y.startsAt.getTime());
+}
+
+/**
+ * True iff `startsAt` is exactly the start of a slot that {@link computeFreeSlots} would list as free.
+ *
+ * Booking uses this so it can never accept a time the listing would not offer. The day's full grid
+ * is still built; only the result is narrowed to `[startsAt, startsAt + 1 ms)`.
+ */
+export function isBookableSlot(query: BookableSlotQuery): boolean {
+  const t = query.startsAt.getTime();
+  if (Number.isNaN(t)) return false;
+  const slots = computeFreeSlots({
+    availability: query.availability,
+    from: query.startsAt,
+    to: new Date(t + 1),
+    now: query.now,
+    busy: query.busy,
+  });
+  return slots.some((s) => s.startsAt.getTime() === t);
+}
+
+/**
+ * The instant of `minutes` after the start of local `date` in `zone`, and whether that wall-clock
+ * time exists there. 1440 means the next day's 00:00, so hours may end at "24:00".
+ *
+ * luxon moves a nonexistent time forward by the DST gap and resolves an ambiguous one to a single
+ * instant; comparing the fields it resolved to with the ones asked for detects the first case.
+ */
+function wallClock(date: DateTime, minutes: number, zone: string): { instant: number; exists: boolean } {
+  const day = minutes >= MINUTES_PER_DAY ? date.plus({ days: 1 }) : date;
+  const m = minutes % MINUTES_PER_DAY;
+  const want = { year: day.year, month: day.month, day: day.day, hour: Math.floor(m / 60), minute: m % 60 };
+  const dt = DateTime.fromObject(want, { zone });
+  const exists =
+    dt.year === want.year &&
+    dt.month === want.month &&
+    dt.day === want.day &&
+    dt.hour === want.hour &&
+    dt.minute === want.minute;
+  return { instant: dt.toMillis(), exists };
+}
+
+interface MsInterval {
+  start: number;
+  end: number;
+}
+
+/**
+ * Sorts and merges busy intervals so their ends ascend too, which lets {@link overlapsBusy}
+ * binary-search instead of scanning every appointment for every slot.
+ */
+function mergeBusy(busy: readonly BusyInterval[]): MsInterval[] {
+  const intervals: MsInterval[] = [];
+  for (const b of busy) {
+    const start = b.startsAt.getTime();
+    const end = b.endsAt.getTime();
+    if (Number.isNaN(start) || Number.isNaN(end))
+      throw new RangeError('computeFreeSlots: busy interval has an invalid date');
+    // An empty half-open interval blocks nothing.
+    if (end > start) intervals.push({ start, end });
+  }
+  intervals.sort((x, y) => x.start - y.start);
+  const merged: MsInterval[] = [];
+  for (const iv of intervals) {
+    const top = merged[merged.length - 1];
+    if (top && iv.start <= top.end) top.end = Math.max(top.end, iv.end);
+    else merged.push({ ...iv });
+  }
+  return merged;
+}
+
+/** True iff `[start, end)` overlaps any of the sorted, disjoint `merged` intervals. */
+function overlapsBusy(merged: MsInterval[], start: number, end: number): boolean {
+  // First interval that ends after `start`; only it can be the earliest overlap.
+  let lo = 0;
+  let hi = merged.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (merged[mid].end > start) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < merged.length && merged[lo].start < end;
+}

@@ -1,0 +1,227 @@
+import { IANAZone } from 'luxon';
+
+/**
+ * The whole runtime configuration, read from the environment once at start-up and passed down.
+ * Nothing else in clinicflow reads `process.env`.
+ */
+export interface Config {
+  /** `development`, `test` or `production`. Production refuses to run without `JWT_SECRET`. (Default: development) */
+  nodeEnv: 'development' | 'test' | 'production';
+  /** HTTP port. (Default: 3000) */
+  port: number;
+  /** Address to bind. (Default: 0.0.0.0) */
+  host: string;
+  /** Public base URL used in links inside emails. (Default: http://localhost:PORT) */
+  appUrl: string;
+  /** PostgreSQL connection string; undefined starts an embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Size of the web process's connection pool. (Default: 10) */
+  databasePoolSize: number;
+  /** Folder for local state: embedded database, generated JWT secret, email outbox. (Default: .data) */
+  dataDir: string;
+  /** HMAC secret for JWTs; undefined outside production means "generate one and keep it in dataDir". */
+  jwtSecret: string | undefined;
+  /** Token lifetime in seconds (JWT_TTL accepts 3600, 15m, 12h, 7d). (Default: 12h) */
+  jwtTtlSeconds: number;
+  /** SMTP URL (smtp://user:pass@host:port); undefined writes `.eml` files to `<dataDir>/outbox`. */
+  smtpUrl: string | undefined;
+  /** From address of every email. (Default: clinicflow <no-reply@clinicflow.local>) */
+  mailFrom: string;
+  /** Clinic name shown in emails. (Default: clinicflow) */
+  clinicName: string;
+  /** Local folder for uploads when S3 is not configured. (Default: <dataDir>/uploads) */
+  storageDir: string;
+  s3: { bucket: string; region: string; endpoint: string | undefined; forcePathStyle: boolean } | undefined;
+  /** Largest accepted upload in bytes. (Default: 10 MB) */
+  uploadMaxBytes: number;
+  stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiUrl: string | undefined };
+  superAdmin: { email: string; password: string } | undefined;
+  /** IANA zone that defines "today" for the queue and the default zone of patients. (Default: UTC) */
+  clinicTimeZone: string;
+  /** Jobs one worker process runs at once. (Default: 5) */
+  workerConcurrency: number;
+  /** Whether the web process also runs the worker. (Default: true for `npm start`, false for `web`) */
+  runWorker: boolean;
+  /** Failed auth attempts per account per 15 minutes before 429. (Default: 10) */
+  authRateLimitPerAccount: number;
+  /** Auth requests per IP per 15 minutes before 429. (Default: 300) */
+  authRateLimitPerIp: number;
+  /** Hours before an appointment at which reminders go out. (Default: 24,1) */
+  appointmentReminderHours: number[];
+  /** A patient may cancel until this many hours before the start; staff any time. (Default: 2) */
+  patientCancelCutoffHours: number;
+  /** Minutes after an appointment's end at which a still-confirmed one becomes no-show; 0 disables. (Default: 60) */
+  autoNoShowMinutes: number;
+  /** Minutes a pending appointment that must be paid holds its slot. (Default: 30) */
+  paymentHoldMinutes: number;
+  /** Refund policy copied onto each appointment at booking. */
+  refundPolicy: { fullRefundHours: number; latePercent: number };
+  /** Minutes before a medication dose at which the reminder is sent. (Default: 10) */
+  medicationReminderMinutes: number;
+  /** Heartbeat age after which a worker is presumed dead and its jobs unlocked. (Default: 120) */
+  workerStaleSeconds: number;
+  /** Bearer token for GET /metrics; undefined leaves /metrics to loopback callers only. */
+  metricsToken: string | undefined;
+  /** Days of job history kept. (Default: 14) */
+  jobHistoryDays: number;
+  /** pino log level. (Default: info; silent in tests) */
+  logLevel: string;
+}
+
+/** A configuration problem that names the variable at fault; start-up prints it and exits. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return def;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase();
+  if (raw === undefined) return def;
+  if (['true', '1', 'yes', 'web'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use one of ${protocols.join(', ')}`);
+  }
+  return raw;
+}
+
+/** Parses `3600`, `45s`, `15m`, `12h` or `7d` into seconds. */
+export function parseDuration(name: string, raw: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  if (!m) throw new ConfigError(name, `must be seconds or a duration like 15m, 12h, 7d; got "${raw}"`);
+  const n = Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 } as const)[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  if (n < 60 || n > 30 * 86400) throw new ConfigError(name, 'must be between 1 minute and 30 days');
+  return n;
+}
+
+function zone(env: Env, name: string): string {
+  const z = str(env, name) ?? 'UTC';
+  if (!IANAZone.isValidZone(z)) throw new ConfigError(name, `unknown IANA time zone "${z}"`);
+  return z;
+}
+
+/**
+ * Reads and validates the configuration.
+ * Throws {@link ConfigError} naming the first bad variable, so start-up stops with a clear message.
+ */
+export function loadConfig(env: Env = process.env, defaults: { runWorker?: boolean } = {}): Config {
+  const nodeEnvRaw = str(env, 'NODE_ENV') ?? 'development';
+  if (!['development', 'test', 'production'].includes(nodeEnvRaw)) {
+    throw new ConfigError('NODE_ENV', 'must be development, test or production');
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const dataDir = str(env, 'DATA_DIR') ?? '.data';
+  const jwtSecret = str(env, 'JWT_SECRET');
+  if (nodeEnv === 'production' && !jwtSecret) throw new ConfigError('JWT_SECRET', 'is required in production');
+  if (jwtSecret && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+
+  const s3Bucket = str(env, 'S3_BUCKET');
+  const superEmail = str(env, 'SUPER_ADMIN_EMAIL');
+  const superPassword = str(env, 'SUPER_ADMIN_PASSWORD');
+  if (Boolean(superEmail) !== Boolean(superPassword)) {
+    throw new ConfigError(superEmail ? 'SUPER_ADMIN_PASSWORD' : 'SUPER_ADMIN_EMAIL', 'set both or neither');
+  }
+  if (superEmail && !/^[^@\s]+@[^@\s]+$/.test(superEmail)) {
+    throw new ConfigError('SUPER_ADMIN_EMAIL', 'must be an email address');
+  }
+  if (superPassword && (superPassword.length < 8 || superPassword.length > 128)) {
+    throw new ConfigError('SUPER_ADMIN_PASSWORD', 'must be 8 to 128 characters');
+  }
+
+  const reminderRaw = str(env, 'APPOINTMENT_REMINDER_HOURS') ?? '24,1';
+  const appointmentReminderHours = reminderRaw.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 24 * 14) {
+      throw new ConfigError('APPOINTMENT_REMINDER_HOURS', 'must be a comma-separated list of whole hours (1..336)');
+    }
+    return n;
+  });
+
+  const logLevel = str(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent');
+  }
+
+  return {
+    nodeEnv,
+    port,
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    appUrl: (url(env, 'APP_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 2, 200),
+    dataDir,
+    jwtSecret,
+    jwtTtlSeconds: parseDuration('JWT_TTL', str(env, 'JWT_TTL') ?? '12h'),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: str(env, 'MAIL_FROM') ?? 'clinicflow <no-reply@clinicflow.local>',
+    clinicName: str(env, 'CLINIC_NAME') ?? 'clinicflow',
+    storageDir: str(env, 'STORAGE_DIR') ?? `${dataDir}/uploads`,
+    s3: s3Bucket
+      ? {
+          bucket: s3Bucket,
+          region: str(env, 'S3_REGION') ?? 'us-east-1',
+          endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
+          forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
+        }
+      : undefined,
+    uploadMaxBytes: int(env, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    stripe: {
+      secretKey: str(env, 'STRIPE_SECRET_KEY'),
+      webhookSecret: str(env, 'STRIPE_WEBHOOK_SECRET'),
+      apiUrl: url(env, 'STRIPE_API_URL', ['http:', 'https:']),
+    },
+    superAdmin: superEmail && superPassword ? { email: superEmail, password: superPassword } : undefined,
+    clinicTimeZone: zone(env, 'CLINIC_TIME_ZONE'),
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 5, 1, 200),
+    runWorker: bool(env, 'RUN_WORKER', defaults.runWorker ?? true),
+    authRateLimitPerAccount: int(env, 'AUTH_RATE_LIMIT_PER_ACCOUNT', 10, 1, 100000),
+    authRateLimitPerIp: int(env, 'AUTH_RATE_LIMIT_PER_IP', 300, 1, 1000000),
+    appointmentReminderHours,
+    patientCancelCutoffHours: int(env, 'PATIENT_CANCEL_CUTOFF_HOURS', 2, 0, 24 * 14),
+    autoNoShowMinutes: int(env, 'AUTO_NO_SHOW_MINUTES', 60, 0, 24 * 60),
+    paymentHoldMinutes: int(env, 'PAYMENT_HOLD_MINUTES', 30, 30, 24 * 60),
+    refundPolicy: {
+      fullRefundHours: int(env, 'REFUND_FULL_HOURS', 24, 0, 24 * 30),
+      latePercent: int(env, 'REFUND_LATE_PERCENT', 50, 0, 100),
+    },
+    medicationReminderMinutes: int(env, 'MEDICATION_REMINDER_MINUTES', 10, 0, 120),
+    workerStaleSeconds: int(env, 'WORKER_STALE_SECONDS', 120, 10, 86400),
+    metricsToken: str(env, 'METRICS_TOKEN'),
+    jobHistoryDays: int(env, 'JOB_HISTORY_DAYS', 14, 1, 3650),
+    logLevel,
+  };
+}

@@ -1,0 +1,145 @@
+/** One entry of an error's `details`: where in the input, and what is wrong there. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/**
+ * An error with an HTTP status and a stable machine-readable code.
+ * The API's error handler turns it into `{"error": {code, message, details?}}`.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+    /** Extra response headers, e.g. `Retry-After` on 429. */
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message = 'The request is invalid.', details?: ErrorDetail[]) {
+    super(400, 'validation_failed', message, details);
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(code: string, message: string) {
+    super(400, code, message);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(code: 'unauthorized' | 'token_revoked' | 'invalid_credentials' = 'unauthorized', message?: string) {
+    super(401, code, message ?? 'Authentication is required.');
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(
+    code: 'forbidden' | 'email_not_verified' | 'account_pending' | 'account_removed' = 'forbidden',
+    message?: string,
+  ) {
+    super(403, code, message ?? 'You are not allowed to do this.');
+  }
+}
+
+/** Missing and "not yours" answer the same, so other people's records never leak. */
+export class NotFoundError extends AppError {
+  constructor(what = 'resource') {
+    super(404, 'not_found', `The ${what} was not found.`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(
+    code: 'conflict' | 'slot_taken' | 'duplicate' | 'invalid_transition' | 'stale_version' | string = 'conflict',
+    message = 'The request conflicts with the current state.',
+  ) {
+    super(409, code, message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message = 'The request body is too large.') {
+    super(413, 'payload_too_large', message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message = 'This type of content is not accepted.') {
+    super(415, 'unsupported_media_type', message);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'rate_limited', 'Too many attempts; try again later.', undefined, {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
+  }
+}
+
+export class NotConfiguredError extends AppError {
+  constructor(feature: string, message: string) {
+    super(503, `${feature}_not_configured`, message);
+  }
+}
+
+/** Maps named database constraints to the API error a client should see. */
+const constraintErrors: Record<string, () => AppError> = {};
+
+/** Registers the API error for a named constraint (e.g. `appointments_no_overlap_excl` → slot_taken). */
+export function mapConstraint(name: string, make: () => AppError): void {
+  constraintErrors[name] = make;
+}
+
+interface PgLikeError {
+  code?: string;
+  constraint?: string;
+  nativeError?: { code?: string; constraint?: string };
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  type?: string;
+  message?: string;
+}
+
+/**
+ * Translates anything thrown into an {@link AppError}: ours pass through, PostgreSQL SQLSTATEs and
+ * body-parser errors get their 4xx, and everything else becomes a 500 whose message is never sent.
+ */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = (err ?? {}) as PgLikeError;
+  const sqlState = e.nativeError?.code ?? e.code;
+  const constraint = e.nativeError?.constraint ?? e.constraint;
+  if (constraint && constraintErrors[constraint]) return constraintErrors[constraint]();
+  if (typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) {
+    if (sqlState === '23505') return new ConflictError('duplicate', 'A record with these values already exists.');
+    if (sqlState === '23P01') return new ConflictError('slot_taken', 'That time is no longer available.');
+    if (sqlState === '23503') return new ConflictError('conflict', 'A referenced record does not exist or is in use.');
+    if (sqlState === '40001' || sqlState === '40P01') {
+      return new ConflictError('conflict', 'A concurrent change got there first; try again.');
+    }
+    if (sqlState === '23514' || sqlState === '23502' || sqlState.startsWith('22')) {
+      return new ValidationError('The request contains a value the database cannot accept.');
+    }
+  }
+  // koa-body / co-body / raw-body errors carry an HTTP status and `expose`.
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) return new PayloadTooLargeError();
+    if (status === 415) return new UnsupportedMediaTypeError();
+    if (status === 400 && e.type === 'entity.parse.failed') {
+      return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
+    }
+    return new AppError(status, 'bad_request', e.expose && e.message ? e.message : 'The request is invalid.');
+  }
+  return new AppError(500, 'internal_error', 'Something went wrong on our side.');
+}

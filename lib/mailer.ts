@@ -1,0 +1,60 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  attachments?: { filename: string; content: string | Buffer; contentType?: string }[];
+}
+
+/** Sends finished emails; the SMTP server or the local outbox folder is the mailer's business. */
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  close(): void;
+}
+
+/**
+ * Creates the mailer: SMTP when `smtpUrl` is set, otherwise `.eml` files in `outboxDir`, so a fresh
+ * checkout can register and reset passwords without any mail server.
+ */
+export function createMailer(opts: { smtpUrl?: string; from: string; outboxDir: string }): Mailer {
+  if (opts.smtpUrl) {
+    const url = new URL(opts.smtpUrl);
+    const transport = nodemailer.createTransport({
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
+      secure: url.protocol === 'smtps:',
+      auth: url.username
+        ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+        : undefined,
+      // Local development and test servers often lack certificates; production URLs use smtps.
+      ignoreTLS: url.searchParams.get('ignoreTLS') === 'true',
+      pool: true,
+      maxConnections: 5,
+      // A dropped connection must not re-send a message the server may already have accepted.
+      maxRequeues: 0,
+    });
+    return {
+      async send(email) {
+        const info = await transport.sendMail({ from: opts.from, ...email });
+        return { messageId: info.messageId };
+      },
+      close: () => transport.close(),
+    };
+  }
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(email) {
+      const info = await transport.sendMail({ from: opts.from, ...email });
+      await mkdir(opts.outboxDir, { recursive: true });
+      const safeTo = email.to.replace(/[^a-zA-Z0-9@._-]/g, '_');
+      const file = path.join(opts.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeTo}.eml`);
+      await writeFile(file, info.message as Buffer);
+      return { messageId: info.messageId };
+    },
+    close: () => transport.close(),
+  };
+}

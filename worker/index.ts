@@ -1,0 +1,70 @@
+import { EventEmitter } from 'node:events';
+import { Logger as WorkerLogger, run, type Runner, type WorkerEvents } from 'graphile-worker';
+import pg from 'pg';
+import type { Logger } from '../lib/logger.js';
+import { buildCrontab, buildTaskList } from './task-list.js';
+
+export interface WorkerHandle {
+  runner: Runner;
+  events: WorkerEvents;
+  /** Stops taking jobs, waits for running ones, then closes the worker's pool. */
+  stop(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  connectionString: string;
+  concurrency: number;
+  logger: Logger;
+  /** Extra listeners (job history, metrics, heartbeats) attach here before jobs start. */
+  onEvents?: (events: WorkerEvents, pool: pg.Pool) => void;
+}
+
+function workerLogger(logger: Logger): WorkerLogger {
+  return new WorkerLogger((scope) => (level, message, meta) => {
+    const fields = { scope: { workerId: scope.workerId, task: scope.taskIdentifier, jobId: scope.jobId }, ...meta };
+    if (level === 'error') logger.error(fields, message);
+    else if (level === 'warning') logger.warn(fields, message);
+    else if (level === 'info') logger.info(fields, message);
+    else logger.debug(fields, message);
+  });
+}
+
+/**
+ * Runs graphile-worker with clinicflow's task list and crontab. It owns its pg.Pool (with error
+ * handlers, ended only after the runner has stopped) because a pool created from a connection string
+ * is ended unawaited by `runner.stop()` and an idle client's error can crash the process.
+ */
+export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
+  const log = opts.logger.child({ component: 'worker' });
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.concurrency + 4 });
+  pool.on('error', (err) => log.warn({ err: err.message }, 'idle worker database client failed'));
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err: err.message }, 'worker client failed')));
+  const events = new EventEmitter() as WorkerEvents;
+  opts.onEvents?.(events, pool);
+  const runner = await run({
+    events,
+    pgPool: pool,
+    concurrency: opts.concurrency,
+    taskList: buildTaskList(),
+    crontab: buildCrontab(),
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: workerLogger(log),
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    runner,
+    events: runner.events,
+    stop() {
+      stopping ??= (async () => {
+        try {
+          await runner.stop();
+        } finally {
+          await pool.end();
+        }
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import type { TaskGroup } from '../../define-task.js';
+
+export const authTasks: TaskGroup = { tasks: [], crontab: [] };
