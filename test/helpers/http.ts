@@ -11,7 +11,7 @@ export interface RequestOptions {
   token?: string;
   body?: unknown;
   /** Sent as-is (e.g. malformed JSON, multipart FormData). */
-  rawBody?: BodyInit;
+  rawBody?: RequestInit['body'];
   headers?: Record<string, string>;
 }
 
@@ -20,7 +20,7 @@ export async function request<T = any>(method: string, path: string, opts: Reque
   const url = testContext().baseUrl + (/^\/(api|openapi|docs|healthz|readyz|metrics)/.test(path) ? path : `/api/v1${path}`);
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: BodyInit | undefined = opts.rawBody;
+  let body: RequestInit['body'] = opts.rawBody;
   if (opts.body !== undefined) {
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(opts.body);

@@ -1,0 +1,112 @@
+import type { Knex } from 'knex';
+import { db } from '../../db/knex.js';
+import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import type { Actor, Role } from '../auth/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
+
+/**
+ * How much of a kind of patient data a role reaches:
+ * `own` — the patient's own profile; `care` — patients mapped to the doctor or with an appointment
+ * with them; `all` — every patient; `none` — the role may not use it at all (403).
+ */
+export type Scope = 'none' | 'own' | 'care' | 'all';
+
+export type PatientResource = 'demographics' | 'record' | 'visits' | 'reports' | 'prescriptions';
+export type Operation = 'read' | 'write';
+
+/**
+ * The access policy, written once: who may read and write which patient data.
+ * The README's access-policy table is this table. Admins see everything clinical (every read is
+ * audited) but write no clinical data: that is the care team's job.
+ */
+export const ACCESS_POLICY: Record<PatientResource, Record<Operation, Record<Role, Scope>>> = {
+  demographics: {
+    read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'all', admin: 'all', 'super-admin': 'all' },
+    write: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'all', admin: 'all', 'super-admin': 'all' },
+  },
+  record: {
+    read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'none', admin: 'all', 'super-admin': 'all' },
+    write: { patient: 'none', doctor: 'care', nurse: 'all', staff: 'none', admin: 'none', 'super-admin': 'none' },
+  },
+  visits: {
+    read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'none', admin: 'all', 'super-admin': 'all' },
+    write: { patient: 'none', doctor: 'care', nurse: 'all', staff: 'none', admin: 'none', 'super-admin': 'none' },
+  },
+  reports: {
+    read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'none', admin: 'all', 'super-admin': 'all' },
+    write: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'all', admin: 'none', 'super-admin': 'none' },
+  },
+  prescriptions: {
+    read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'none', admin: 'all', 'super-admin': 'all' },
+    // Prescribing is further limited to the appointment's doctor (domain/prescriptions).
+    write: { patient: 'none', doctor: 'care', nurse: 'none', staff: 'none', admin: 'none', 'super-admin': 'none' },
+  },
+};
+
+/** Clinical resources: every access is audited. */
+export const CLINICAL: readonly PatientResource[] = ['record', 'visits', 'reports', 'prescriptions'];
+
+export function scopeFor(actor: Actor, resource: PatientResource, op: Operation): Scope {
+  return ACCESS_POLICY[resource][op][actor.role] ?? 'none';
+}
+
+/**
+ * Restricts a query on `patients` (aliased `alias`) to the rows the actor may reach.
+ * Soft-deleted patients are never visible.
+ */
+export function applyPatientScope(
+  qb: Knex.QueryBuilder,
+  actor: Actor,
+  resource: PatientResource,
+  op: Operation,
+  alias = 'patients',
+): Knex.QueryBuilder {
+  const scope = scopeFor(actor, resource, op);
+  qb.whereNull(`${alias}.deletedAt`);
+  if (scope === 'all') return qb;
+  if (scope === 'own') return qb.where(`${alias}.id`, actor.patientId ?? null);
+  if (scope === 'care') {
+    return qb.where((w) =>
+      w
+        .whereExists((s) =>
+          s.select(1).from('patientDoctorMappings as m').whereRaw('m.patient_id = ??', [`${alias}.id`]).where('m.doctorId', actor.userId),
+        )
+        .orWhereExists((s) =>
+          s.select(1).from('appointments as a').whereRaw('a.patient_id = ??', [`${alias}.id`]).where('a.doctorId', actor.userId),
+        ),
+    );
+  }
+  return qb.whereRaw('false');
+}
+
+/**
+ * Loads a patient the actor may reach for `resource`/`op`, or throws: 403 when the role may not use
+ * the resource at all, 404 when this patient is not theirs (indistinguishable from missing).
+ * Denials of clinical data are written to the audit log (outside the failing transaction).
+ */
+export async function loadPatientFor(
+  actor: Actor,
+  patientId: string,
+  resource: PatientResource,
+  op: Operation,
+  trx?: Knex | Knex.Transaction,
+): Promise<Record<string, unknown> & { id: string; userId: string | null; timeZone: string; name: string }> {
+  const scope = scopeFor(actor, resource, op);
+  const deny = async (reason: string) => {
+    if (CLINICAL.includes(resource) || resource === 'demographics') {
+      await recordAudit(actor, { entity: resource, action: op, outcome: 'denied', patientId, details: { reason } });
+    }
+  };
+  if (scope === 'none') {
+    await deny('role');
+    throw new ForbiddenError();
+  }
+  const row = await applyPatientScope((trx ?? db())('patients').select('patients.*'), actor, resource, op)
+    .where('patients.id', patientId)
+    .first();
+  if (!row) {
+    await deny('not_visible');
+    throw new NotFoundError('patient');
+  }
+  return row;
+}
