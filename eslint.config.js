@@ -15,5 +15,9 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },
-  { files: ['test/**'], rules: { '@typescript-eslint/no-unused-expressions': 'off' } },
+  {
+    files: ['test/**'],
+    // Response bodies in tests are asserted field by field; typing each one adds nothing.
+    rules: { '@typescript-eslint/no-unused-expressions': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );

@@ -84,7 +84,9 @@ export function createApp(opts: AppOptions): Koa<AppState> {
       }
     });
     const fullPath = route.unprefixed ? route.path : API_PREFIX + route.path;
-    router.register(fullPath, [route.method], chain as unknown as RouterMiddleware<AppState>[], { name: route.operationId });
+    router.register(fullPath, [route.method], chain as unknown as RouterMiddleware<AppState>[], {
+      name: route.operationId,
+    });
   }
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));

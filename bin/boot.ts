@@ -8,7 +8,7 @@ import { migrateDatabase } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/embedded-postgres.js';
 import { resolveJwtSecret } from '../lib/jwt-secret.js';
-import { createLogger, type Logger } from '../lib/logger.js';
+import { createLogger } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
@@ -58,13 +58,20 @@ export async function boot(opts: BootOptions): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    logger.info({ dir: path.join(config.dataDir, 'pg') }, 'DATABASE_URL is unset: starting an embedded PostgreSQL');
+    logger.info(
+      { dir: path.join(config.dataDir, 'pg') },
+      'DATABASE_URL is unset: starting an embedded PostgreSQL',
+    );
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
     databaseUrl = await ensureDatabase(embedded.url, 'clinicflow');
   }
   const knex = connectDatabase(databaseUrl, config.databasePoolSize);
   const jwtSecret = await resolveJwtSecret(config);
-  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: path.join(config.dataDir, 'outbox') });
+  const mailer = createMailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    outboxDir: path.join(config.dataDir, 'outbox'),
+  });
   setServices({ config, logger, mailer, jwtSecret });
   if (opts.migrate || embedded) await migrateDatabase(knex, databaseUrl);
   if (!opts.web && !(opts.worker ?? false)) {
@@ -92,7 +99,10 @@ export async function boot(opts: BootOptions): Promise<void> {
       server!.once('error', reject);
     });
     server.keepAliveTimeout = 65_000;
-    logger.info({ port: config.port, worker: runWorker, embeddedDatabase: Boolean(embedded) }, 'clinicflow is listening');
+    logger.info(
+      { port: config.port, worker: runWorker, embeddedDatabase: Boolean(embedded) },
+      'clinicflow is listening',
+    );
   }
 
   let stopping = false;
@@ -113,7 +123,10 @@ export async function boot(opts: BootOptions): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
+  // embedded-postgres (through async-exit-hook) stops the cluster on the first signal, which would
+  // pull the database out from under the drain; this process stops it itself, last.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.once('SIGTERM', () => void drain('SIGTERM'));
   process.once('SIGINT', () => void drain('SIGINT'));
-  void (logger as Logger);
 }

@@ -13,6 +13,9 @@ export function webMiddleware(_config: Config): Middleware<AppState>[] {
   return [];
 }
 
-export function workerExtensions(_config: Config, _logger: Logger): (events: WorkerEvents, pool: pg.Pool) => void {
+export function workerExtensions(
+  _config: Config,
+  _logger: Logger,
+): (events: WorkerEvents, pool: pg.Pool) => void {
   return () => {};
 }

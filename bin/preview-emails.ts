@@ -8,7 +8,9 @@ import { listTemplates, renderEmail } from '../lib/email-templates.js';
 import { projectRoot } from '../lib/paths.js';
 
 const outDir = path.join(projectRoot, '.data', 'email-previews');
-const samples = JSON.parse(await readFile(path.join(projectRoot, 'templates', 'samples.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+const samples = JSON.parse(
+  await readFile(path.join(projectRoot, 'templates', 'samples.json'), 'utf8'),
+) as Record<string, Record<string, unknown>>;
 await mkdir(outDir, { recursive: true });
 for (const name of await listTemplates()) {
   const vars = samples[name];

@@ -56,7 +56,10 @@ export async function addJob<T extends TaskName>(
   );
   const id = (result.rows as { id: string | null }[])[0]?.id;
   // add_job can return null under heavy contention on one key (graphile-worker #580).
-  if (!id) throw new Error(`graphile_worker.add_job returned no job for ${task}${opts.jobKey ? ` (${opts.jobKey})` : ''}`);
+  if (!id)
+    throw new Error(
+      `graphile_worker.add_job returned no job for ${task}${opts.jobKey ? ` (${opts.jobKey})` : ''}`,
+    );
   return { id };
 }
 

@@ -10,13 +10,19 @@ export function decodeCursor(cursor: string | undefined, arity: number): (string
   if (cursor === undefined) return undefined;
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === arity && v.every((x) => typeof x === 'string' || typeof x === 'number')) {
+    if (
+      Array.isArray(v) &&
+      v.length === arity &&
+      v.every((x) => typeof x === 'string' || typeof x === 'number')
+    ) {
       return v as (string | number)[];
     }
   } catch {
     // fall through
   }
-  throw new ValidationError('The cursor is invalid.', [{ path: '/cursor', message: 'is not a cursor from this API' }]);
+  throw new ValidationError('The cursor is invalid.', [
+    { path: '/cursor', message: 'is not a cursor from this API' },
+  ]);
 }
 
 /**

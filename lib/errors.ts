@@ -35,7 +35,10 @@ export class BadRequestError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(code: 'unauthorized' | 'token_revoked' | 'invalid_credentials' = 'unauthorized', message?: string) {
+  constructor(
+    code: 'unauthorized' | 'token_revoked' | 'invalid_credentials' = 'unauthorized',
+    message?: string,
+  ) {
     super(401, code, message ?? 'Authentication is required.');
   }
 }
@@ -58,7 +61,8 @@ export class NotFoundError extends AppError {
 
 export class ConflictError extends AppError {
   constructor(
-    code: 'conflict' | 'slot_taken' | 'duplicate' | 'invalid_transition' | 'stale_version' | string = 'conflict',
+    code:
+      'conflict' | 'slot_taken' | 'duplicate' | 'invalid_transition' | 'stale_version' | string = 'conflict',
     message = 'The request conflicts with the current state.',
   ) {
     super(409, code, message);
@@ -121,9 +125,11 @@ export function toAppError(err: unknown): AppError {
   const constraint = e.nativeError?.constraint ?? e.constraint;
   if (constraint && constraintErrors[constraint]) return constraintErrors[constraint]();
   if (typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) {
-    if (sqlState === '23505') return new ConflictError('duplicate', 'A record with these values already exists.');
+    if (sqlState === '23505')
+      return new ConflictError('duplicate', 'A record with these values already exists.');
     if (sqlState === '23P01') return new ConflictError('slot_taken', 'That time is no longer available.');
-    if (sqlState === '23503') return new ConflictError('conflict', 'A referenced record does not exist or is in use.');
+    if (sqlState === '23503')
+      return new ConflictError('conflict', 'A referenced record does not exist or is in use.');
     if (sqlState === '40001' || sqlState === '40P01') {
       return new ConflictError('conflict', 'A concurrent change got there first; try again.');
     }

@@ -51,7 +51,10 @@ export function createMailer(opts: { smtpUrl?: string; from: string; outboxDir: 
       const info = await transport.sendMail({ from: opts.from, ...email });
       await mkdir(opts.outboxDir, { recursive: true });
       const safeTo = email.to.replace(/[^a-zA-Z0-9@._-]/g, '_');
-      const file = path.join(opts.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeTo}.eml`);
+      const file = path.join(
+        opts.outboxDir,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeTo}.eml`,
+      );
       await writeFile(file, info.message as Buffer);
       return { messageId: info.messageId };
     },

@@ -80,7 +80,11 @@ export const mochaHooks = {
     const logger = createLogger(config.logLevel);
     const knex = connectDatabase(databaseUrl, 20);
     await migrateDatabase(knex, databaseUrl);
-    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: path.join(tmpDir, 'outbox') });
+    const mailer = createMailer({
+      smtpUrl: config.smtpUrl,
+      from: config.mailFrom,
+      outboxDir: path.join(tmpDir, 'outbox'),
+    });
     setServices({ config, logger, mailer, jwtSecret: config.jwtSecret! });
     const worker = await startWorker({
       connectionString: databaseUrl,
@@ -92,7 +96,15 @@ export const mochaHooks = {
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
     const port = (server.address() as { port: number }).port;
-    setTestContext({ baseUrl: `http://127.0.0.1:${port}`, databaseUrl, adminUrl, config, knex, smtp, worker });
+    setTestContext({
+      baseUrl: `http://127.0.0.1:${port}`,
+      databaseUrl,
+      adminUrl,
+      config,
+      knex,
+      smtp,
+      worker,
+    });
   },
 
   async afterAll(this: Mocha.Context) {

@@ -27,7 +27,11 @@ export function defineTask<T extends TaskName>(
     run: async (payload, helpers) => {
       if (!validate(payload)) {
         services().logger.error(
-          { task: name, jobId: helpers.job.id, errors: validate.errors?.map((e) => `${e.instancePath} ${e.message}`) },
+          {
+            task: name,
+            jobId: helpers.job.id,
+            errors: validate.errors?.map((e) => `${e.instancePath} ${e.message}`),
+          },
           'dropping job with an invalid payload',
         );
         return;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Logger as WorkerLogger, run, type Runner, type WorkerEvents } from 'graphile-worker';
+import { Logger as WorkerLogger, parseCrontab, run, type Runner, type WorkerEvents } from 'graphile-worker';
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 import { buildCrontab, buildTaskList } from './task-list.js';
@@ -21,7 +21,10 @@ export interface StartWorkerOptions {
 
 function workerLogger(logger: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
-    const fields = { scope: { workerId: scope.workerId, task: scope.taskIdentifier, jobId: scope.jobId }, ...meta };
+    const fields = {
+      scope: { workerId: scope.workerId, task: scope.taskIdentifier, jobId: scope.jobId },
+      ...meta,
+    };
     if (level === 'error') logger.error(fields, message);
     else if (level === 'warning') logger.warn(fields, message);
     else if (level === 'info') logger.info(fields, message);
@@ -38,7 +41,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   const log = opts.logger.child({ component: 'worker' });
   const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.concurrency + 4 });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle worker database client failed'));
-  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err: err.message }, 'worker client failed')));
+  pool.on('connect', (client) =>
+    client.on('error', (err) => log.warn({ err: err.message }, 'worker client failed')),
+  );
   const events = new EventEmitter() as WorkerEvents;
   opts.onEvents?.(events, pool);
   const runner = await run({
@@ -46,7 +51,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     pgPool: pool,
     concurrency: opts.concurrency,
     taskList: buildTaskList(),
-    crontab: buildCrontab(),
+    // Parsed here so an empty crontab never falls back to reading a `crontab` file from the cwd.
+    parsedCronItems: parseCrontab(buildCrontab()),
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(log),

@@ -26,25 +26,69 @@ export const ACCESS_POLICY: Record<PatientResource, Record<Operation, Record<Rol
   },
   record: {
     read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'none', admin: 'all', 'super-admin': 'all' },
-    write: { patient: 'none', doctor: 'care', nurse: 'all', staff: 'none', admin: 'none', 'super-admin': 'none' },
+    write: {
+      patient: 'none',
+      doctor: 'care',
+      nurse: 'all',
+      staff: 'none',
+      admin: 'none',
+      'super-admin': 'none',
+    },
   },
   visits: {
     read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'none', admin: 'all', 'super-admin': 'all' },
-    write: { patient: 'none', doctor: 'care', nurse: 'all', staff: 'none', admin: 'none', 'super-admin': 'none' },
+    write: {
+      patient: 'none',
+      doctor: 'care',
+      nurse: 'all',
+      staff: 'none',
+      admin: 'none',
+      'super-admin': 'none',
+    },
   },
   reports: {
     read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'none', admin: 'all', 'super-admin': 'all' },
-    write: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'all', admin: 'none', 'super-admin': 'none' },
+    write: {
+      patient: 'own',
+      doctor: 'care',
+      nurse: 'all',
+      staff: 'all',
+      admin: 'none',
+      'super-admin': 'none',
+    },
   },
   prescriptions: {
     read: { patient: 'own', doctor: 'care', nurse: 'all', staff: 'none', admin: 'all', 'super-admin': 'all' },
     // Prescribing is further limited to the appointment's doctor (domain/prescriptions).
-    write: { patient: 'none', doctor: 'care', nurse: 'none', staff: 'none', admin: 'none', 'super-admin': 'none' },
+    write: {
+      patient: 'none',
+      doctor: 'care',
+      nurse: 'none',
+      staff: 'none',
+      admin: 'none',
+      'super-admin': 'none',
+    },
   },
 };
 
 /** Clinical resources: every access is audited. */
 export const CLINICAL: readonly PatientResource[] = ['record', 'visits', 'reports', 'prescriptions'];
+
+/** The `audit_events.entity` each resource is logged under (one name per kind of row). */
+export const AUDIT_ENTITY: Record<PatientResource, string> = {
+  demographics: 'patient',
+  record: 'medical_record',
+  visits: 'visit',
+  reports: 'report',
+  prescriptions: 'prescription',
+};
+
+/**
+ * Appointment statuses that put a patient in a doctor's care. A rejected or cancelled request
+ * does not: otherwise any patient could hand any doctor their chart, and a doctor would keep
+ * seeing a chart after a booking that never happened.
+ */
+export const CARE_APPOINTMENT_STATUSES = ['pending', 'confirmed', 'completed', 'no-show'] as const;
 
 export function scopeFor(actor: Actor, resource: PatientResource, op: Operation): Scope {
   return ACCESS_POLICY[resource][op][actor.role] ?? 'none';
@@ -69,10 +113,18 @@ export function applyPatientScope(
     return qb.where((w) =>
       w
         .whereExists((s) =>
-          s.select(1).from('patientDoctorMappings as m').whereRaw('m.patient_id = ??', [`${alias}.id`]).where('m.doctorId', actor.userId),
+          s
+            .select(1)
+            .from('patientDoctorMappings as m')
+            .whereRaw('m.patient_id = ??', [`${alias}.id`])
+            .where('m.doctorId', actor.userId),
         )
         .orWhereExists((s) =>
-          s.select(1).from('appointments as a').whereRaw('a.patient_id = ??', [`${alias}.id`]).where('a.doctorId', actor.userId),
+          s
+            .select(1)
+            .from('appointments as a')
+            .whereRaw('a.patient_id = ??', [`${alias}.id`])
+            .where('a.doctorId', actor.userId),
         ),
     );
   }
@@ -83,6 +135,9 @@ export function applyPatientScope(
  * Loads a patient the actor may reach for `resource`/`op`, or throws: 403 when the role may not use
  * the resource at all, 404 when this patient is not theirs (indistinguishable from missing).
  * Denials of clinical data are written to the audit log (outside the failing transaction).
+ *
+ * Call it before the transaction writes any audit row: the audit chain's advisory lock is held
+ * until commit, so a denial written on another connection would wait for it forever.
  */
 export async function loadPatientFor(
   actor: Actor,
@@ -94,7 +149,13 @@ export async function loadPatientFor(
   const scope = scopeFor(actor, resource, op);
   const deny = async (reason: string) => {
     if (CLINICAL.includes(resource) || resource === 'demographics') {
-      await recordAudit(actor, { entity: resource, action: op, outcome: 'denied', patientId, details: { reason } });
+      await recordAudit(actor, {
+        entity: resource,
+        action: op,
+        outcome: 'denied',
+        patientId,
+        details: { reason },
+      });
     }
   };
   if (scope === 'none') {

@@ -19,7 +19,11 @@ export interface AuditEntry {
  * Pass the operation's transaction so the row commits with the write it describes; denials are
  * written outside any transaction (pass nothing) because the request that caused them fails.
  */
-export async function recordAudit(actor: Actor | null | undefined, entry: AuditEntry, trx?: Knex | Knex.Transaction): Promise<void> {
+export async function recordAudit(
+  actor: Actor | null | undefined,
+  entry: AuditEntry,
+  trx?: Knex | Knex.Transaction,
+): Promise<void> {
   await (trx ?? db())('auditEvents').insert({
     actorId: actor?.userId ?? null,
     actorRole: actor?.role ?? null,

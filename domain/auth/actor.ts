@@ -30,7 +30,8 @@ export const isAdmin = (a: Pick<Actor, 'role'>): boolean => a.role === 'admin' |
  */
 export function hasGrant(a: Pick<Actor, 'role' | 'adminRoles'>, grant: Grant): boolean {
   if (a.role === grant) return true;
-  if (a.role === 'super-admin') return grant === 'admin' || (ADMIN_SUB_ROLES as readonly string[]).includes(grant);
+  if (a.role === 'super-admin')
+    return grant === 'admin' || (ADMIN_SUB_ROLES as readonly string[]).includes(grant);
   if (a.role === 'admin') return a.adminRoles.includes(grant as AdminSubRole);
   return false;
 }

@@ -57,9 +57,20 @@ export async function authenticateToken(token: string): Promise<Actor> {
         where u.id = ?::uuid`,
       [claims.jti, claims.sub],
     )
-    .then((r) => r.rows[0] as
-      | { id: string; role: Role; adminRoles: AdminSubRole[]; status: string; tokenGeneration: number; patientId: string | null; revoked: boolean }
-      | undefined);
+    .then(
+      (r) =>
+        r.rows[0] as
+          | {
+              id: string;
+              role: Role;
+              adminRoles: AdminSubRole[];
+              status: string;
+              tokenGeneration: number;
+              patientId: string | null;
+              revoked: boolean;
+            }
+          | undefined,
+    );
   if (!row || row.revoked || row.tokenGeneration !== claims.gen) {
     throw new UnauthorizedError('token_revoked', 'The token has been revoked; sign in again.');
   }

@@ -30,7 +30,12 @@ export async function deliverEmail(req: EmailRequest): Promise<{ sent: boolean; 
     const existing = await trx('emailDeliveries').where({ ledgerKey: req.ledgerKey }).first();
     if (existing) return { sent: false, messageId: existing.messageId as string };
     const { messageId } = await mailer.send({ to: req.to, ...rendered, attachments: req.attachments });
-    await trx('emailDeliveries').insert({ ledgerKey: req.ledgerKey, template: req.template, recipient: req.to, messageId });
+    await trx('emailDeliveries').insert({
+      ledgerKey: req.ledgerKey,
+      template: req.template,
+      recipient: req.to,
+      messageId,
+    });
     return { sent: true, messageId };
   });
 }

@@ -17,7 +17,8 @@ export interface TestUser {
 
 let counter = 0;
 /** A unique email address per call, so tests never collide. */
-export const uniqueEmail = (prefix = 'user') => `${prefix}-${Date.now().toString(36)}-${++counter}-${randomUUID().slice(0, 6)}@test.clinicflow.dev`;
+export const uniqueEmail = (prefix = 'user') =>
+  `${prefix}-${Date.now().toString(36)}-${++counter}-${randomUUID().slice(0, 6)}@test.clinicflow.dev`;
 
 let cachedHash: Promise<string> | undefined;
 const DEFAULT_PASSWORD = 'correct horse battery';
@@ -28,7 +29,14 @@ const DEFAULT_PASSWORD = 'correct horse battery';
  */
 export async function createUser(
   role: Role,
-  opts: { status?: string; adminRoles?: AdminSubRole[]; name?: string; email?: string; doctor?: Record<string, unknown>; timeZone?: string } = {},
+  opts: {
+    status?: string;
+    adminRoles?: AdminSubRole[];
+    name?: string;
+    email?: string;
+    doctor?: Record<string, unknown>;
+    timeZone?: string;
+  } = {},
 ): Promise<TestUser> {
   const knex = testContext().knex;
   const email = opts.email ?? uniqueEmail(role);
@@ -53,20 +61,34 @@ export async function createUser(
     patientId = p.id;
   }
   if (role === 'doctor') {
-    await knex('doctors').insert({ id: user.id, specialization: 'general', timeZone: opts.timeZone ?? 'UTC', ...(opts.doctor ?? {}) });
+    await knex('doctors').insert({
+      id: user.id,
+      specialization: 'general',
+      timeZone: opts.timeZone ?? 'UTC',
+      ...(opts.doctor ?? {}),
+    });
   }
   const { token } = issueToken({ id: user.id, role, tokenGeneration: user.tokenGeneration });
   return { id: user.id, email, password: DEFAULT_PASSWORD, role, token, name, patientId };
 }
 
 /** A walk-in patient profile without an account. */
-export async function createWalkInPatient(fields: Record<string, unknown> = {}): Promise<{ id: string; name: string }> {
+export async function createWalkInPatient(
+  fields: Record<string, unknown> = {},
+): Promise<{ id: string; name: string }> {
   const name = (fields.name as string) ?? `Walk-in ${++counter}`;
-  const [p] = await testContext().knex('patients').insert({ name, timeZone: 'UTC', ...fields }).returning(['id', 'name']);
+  const [p] = await testContext()
+    .knex('patients')
+    .insert({ name, timeZone: 'UTC', ...fields })
+    .returning(['id', 'name']);
   return p;
 }
 
 /** Maps a patient to a doctor. */
 export async function mapPatient(patientId: string, doctorId: string): Promise<void> {
-  await testContext().knex('patientDoctorMappings').insert({ patientId, doctorId }).onConflict(['patientId', 'doctorId']).ignore();
+  await testContext()
+    .knex('patientDoctorMappings')
+    .insert({ patientId, doctorId })
+    .onConflict(['patientId', 'doctorId'])
+    .ignore();
 }

@@ -25,7 +25,10 @@ export async function jobsFor(prefix: string): Promise<JobRow[]> {
 }
 
 /** Jobs of a task (any key), optionally filtered by a payload predicate. */
-export async function jobsOfTask(task: string, where: (payload: any) => boolean = () => true): Promise<JobRow[]> {
+export async function jobsOfTask(
+  task: string,
+  where: (payload: any) => boolean = () => true,
+): Promise<JobRow[]> {
   const { rows } = await testContext().knex.raw(
     `select j.id::text, j.task_identifier, j.key, j.run_at, j.attempts, j.max_attempts, j.last_error, j.locked_by, p.payload
        from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id

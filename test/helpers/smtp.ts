@@ -71,13 +71,24 @@ export class SmtpInbox {
   }
 
   /** Waits for a message to `address` matching `match` (default: any), failing after `timeoutMs`. */
-  async waitFor(address: string, match: (m: DeliveredEmail) => boolean = () => true, timeoutMs = 10_000): Promise<DeliveredEmail> {
+  async waitFor(
+    address: string,
+    match: (m: DeliveredEmail) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<DeliveredEmail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.to(address).find(match);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no email to ${address} matched within ${timeoutMs} ms (got ${this.to(address).map((m) => m.subject).join(' | ') || 'none'})`);
+      if (left <= 0)
+        throw new Error(
+          `no email to ${address} matched within ${timeoutMs} ms (got ${
+            this.to(address)
+              .map((m) => m.subject)
+              .join(' | ') || 'none'
+          })`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {

@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import { addJob } from '../../db/jobs.js';
+import { withTransaction } from '../../db/transaction.js';
+import { NotFoundError, ValidationError, mapConstraint } from '../../lib/errors.js';
+import { services } from '../../lib/services.js';
+import type { Actor } from '../auth/actor.js';
+import { type BookableDoctor, loadAvailability, loadBookableDoctor } from '../scheduling/doctor-availability.js';
+import { assertBookableSlot, slotTaken } from '../scheduling/free-slots.js';
+import { slotEnd } from '../scheduling/slots.js';
+import { type AppointmentRow, recordStatusChange } from './appointment.js';
+import { expireUnpaidKey, queueAppointmentEmails } from './appointment-jobs.js';
+
+// The constraint, not the check before the insert, is what makes double booking impossible.
+mapConstraint('appointments_no_overlap_excl', slotTaken);
+
+const MINUTE_MS = 60_000;
+
+/** Body of `POST /appointments`. */
+export interface BookAppointmentInput {
+  doctorId: string;
+  /** Required for staff and admins; a patient books for themself and may omit it. */
+  patientId?: string;
+  startsAt: string;
+  reason?: string;
+}
+
+/** Loads a patient profile that can be booked (exists, not deleted); 404 otherwise. */
+export async function loadBookablePatient(trx: Knex, patientId: string): Promise<{ id: string }> {
+  const row = await trx('patients').where({ id: patientId }).whereNull('deletedAt').first('id');
+  if (!row) throw new NotFoundError('patient');
+  return row as { id: string };
+}
+
+/** Which patient an actor books for: a patient only for themself, staff and admins for anyone. */
+function patientFor(actor: Actor, requested: string | undefined): string {
+  if (actor.role === 'patient') {
+    if (!actor.patientId || (requested !== undefined && requested !== actor.patientId)) throw new NotFoundError('patient');
+    return actor.patientId;
+  }
+  if (!requested) {
+    throw new ValidationError('The request is invalid.', [{ path: '/patientId', message: 'is required when booking for a patient' }]);
+  }
+  return requested;
+}
+
+/** What {@link insertAppointment} needs; the slot must already be known to be free. */
+export interface NewAppointment {
+  doctor: BookableDoctor;
+  patientId: string;
+  startsAt: Date;
+  endsAt: Date;
+  bufferMinutes: number;
+  reason?: string;
+  followUpOf?: string;
+  actor: Actor;
+}
+
+/**
+ * Inserts a pending appointment with its history row, booked emails and, when the doctor charges a
+ * fee, the job that releases the slot if payment does not arrive within PAYMENT_HOLD_MINUTES.
+ * Copies the fee, currency and refund policy onto the row, so later changes never reprice it.
+ */
+export async function insertAppointment(trx: Knex, a: NewAppointment): Promise<AppointmentRow> {
+  const { config } = services();
+  const [row] = (await trx('appointments')
+    .insert({
+      doctorId: a.doctor.id,
+      patientId: a.patientId,
+      startsAt: a.startsAt,
+      endsAt: a.endsAt,
+      bufferMinutes: a.bufferMinutes,
+      status: 'pending',
+      feeCents: a.doctor.feeCents,
+      currency: a.doctor.currency,
+      refundPolicy: JSON.stringify({ ...config.refundPolicy, noShowPercent: 0 }),
+      reason: a.reason ?? null,
+      followUpOf: a.followUpOf ?? null,
+      createdBy: a.actor.userId,
+    })
+    .returning('*')) as AppointmentRow[];
+  const historyId = await recordStatusChange(trx, row.id, { from: null, to: 'pending', actor: a.actor });
+  await queueAppointmentEmails(trx, row.id, 'booked', ['patient', 'doctor'], historyId);
+  if (row.feeCents > 0) {
+    await addJob(
+      trx,
+      'expire_unpaid_appointment',
+      { appointmentId: row.id },
+      {
+        runAt: new Date(row.createdAt.getTime() + config.paymentHoldMinutes * MINUTE_MS),
+        jobKey: expireUnpaidKey(row.id),
+        maxAttempts: 10,
+      },
+    );
+  }
+  return row;
+}
+
+/**
+ * Books a free slot as a pending appointment. A patient books for themself; staff and admins for any
+ * patient. 400 `not_a_slot` for a time that is not a slot of the doctor, 409 `slot_taken` when it is
+ * taken — also when a concurrent booking commits first, which the exclusion constraint
+ * `appointments_no_overlap_excl` detects.
+ */
+export function bookAppointment(actor: Actor, input: BookAppointmentInput, now = new Date()): Promise<AppointmentRow> {
+  const patientId = patientFor(actor, input.patientId);
+  return withTransaction(async (trx) => {
+    const doctor = await loadBookableDoctor(trx, input.doctorId);
+    await loadBookablePatient(trx, patientId);
+    const availability = await loadAvailability(trx, doctor.id, doctor.timeZone);
+    const startsAt = new Date(input.startsAt);
+    await assertBookableSlot(trx, doctor.id, availability, startsAt, now);
+    return insertAppointment(trx, {
+      doctor,
+      patientId,
+      startsAt,
+      endsAt: slotEnd(availability, startsAt),
+      bufferMinutes: availability.bufferMinutes,
+      reason: input.reason,
+      actor,
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import { db } from '../../db/knex.js';
+import { decodeCursor, toPage } from '../../db/pagination.js';
+import type { Actor } from '../auth/actor.js';
+import { type AppointmentRow, type AppointmentStatus, loadVisibleAppointment, scopeToActor } from './appointment.js';
+
+/** Filters of `GET /appointments`; `from`/`to` bound the start time as `[from, to)`. */
+export interface AppointmentFilters {
+  status?: AppointmentStatus[];
+  doctorId?: string;
+  patientId?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Lists the appointments the actor may see (patient: own; doctor: theirs; nurse, staff, admin: all),
+ * filtered, by start time then id, keyset-paginated.
+ */
+export async function listAppointments(actor: Actor, f: AppointmentFilters) {
+  const q = scopeToActor(db()('appointments'), actor);
+  if (f.status?.length) q.whereIn('status', f.status);
+  if (f.doctorId) q.where('doctorId', f.doctorId);
+  if (f.patientId) q.where('patientId', f.patientId);
+  if (f.from) q.where('startsAt', '>=', new Date(f.from));
+  if (f.to) q.where('startsAt', '<', new Date(f.to));
+  const after = decodeCursor(f.cursor, 2);
+  if (after) q.whereRaw('(starts_at, id) > (?::timestamptz, ?::uuid)', after);
+  const rows = (await q.orderBy([{ column: 'startsAt' }, { column: 'id' }]).limit(f.limit + 1)) as AppointmentRow[];
+  return toPage(rows, f.limit, (r) => [r.startsAt.toISOString(), r.id]);
+}
+
+/** Returns one appointment the actor may see; 404 otherwise. */
+export function getAppointment(actor: Actor, id: string): Promise<AppointmentRow> {
+  return loadVisibleAppointment(db(), actor, id);
+}
+
+/** One entry of an appointment's history as the API returns it. */
+export interface HistoryEntry {
+  id: number;
+  fromStatus: string | null;
+  toStatus: string;
+  actorId: string | null;
+  reason: string | null;
+  fromStartsAt: Date | null;
+  toStartsAt: Date | null;
+  createdAt: Date;
+}
+
+/** The status history (and reschedules) of an appointment the actor may see, oldest first. */
+export async function getAppointmentHistory(actor: Actor, id: string): Promise<HistoryEntry[]> {
+  await loadVisibleAppointment(db(), actor, id);
+  return db()('appointmentStatusHistory')
+    .where({ appointmentId: id })
+    .orderBy('id')
+    .select('id', 'fromStatus', 'toStatus', 'actorId', 'reason', 'fromStartsAt', 'toStartsAt', 'createdAt');
+}

@@ -1,0 +1,114 @@
+import os from 'node:os';
+import type { Knex } from 'knex';
+import type pg from 'pg';
+import type { Logger } from '../../lib/logger.js';
+
+export interface HeartbeatOptions {
+  /** How often each worker pool writes its heartbeat. (Default: 15000 ms) */
+  intervalMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Keeps a `worker_heartbeats` row fresh for every graphile-worker pool of this process (the pool id
+ * is what graphile-worker writes to `locked_by`). A clean stop deletes the row; a killed process
+ * leaves it to go stale, which is how `recover_stale_workers` finds the jobs it must unlock.
+ */
+export class WorkerHeartbeat {
+  private readonly ids = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: HeartbeatOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 15_000;
+  }
+
+  /** Starts beating for a worker pool id, with a first beat right away. */
+  async register(workerId: string): Promise<void> {
+    this.ids.add(workerId);
+    this.timer ??= setInterval(() => void this.beat(), this.intervalMs).unref();
+    await this.beat();
+  }
+
+  /** Stops beating for a pool that shut down cleanly and removes its row. */
+  async unregister(workerId: string): Promise<void> {
+    this.ids.delete(workerId);
+    if (!this.ids.size && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    try {
+      await this.pool.query('delete from worker_heartbeats where worker_id = $1', [workerId]);
+    } catch (err) {
+      this.opts.logger?.warn({ err: (err as Error).message, workerId }, 'could not remove worker heartbeat');
+    }
+  }
+
+  /** Writes `last_seen = now()` for every registered pool (re-creating a row a sweep removed). */
+  async beat(): Promise<void> {
+    if (!this.ids.size) return;
+    try {
+      await this.pool.query(
+        `insert into worker_heartbeats (worker_id, pid, host, last_seen)
+         select unnest($1::text[]), $2, $3, now()
+         on conflict (worker_id) do update set last_seen = now(), pid = excluded.pid, host = excluded.host`,
+        [[...this.ids], process.pid, os.hostname()],
+      );
+    } catch (err) {
+      this.opts.logger?.warn({ err: (err as Error).message }, 'could not write worker heartbeat');
+    }
+  }
+
+  /** Stops the timer (the rows are removed by {@link unregister}). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+export interface RecoveredWorker {
+  workerId: string;
+  lastSeen: Date | null;
+  jobIds: string[];
+}
+
+/**
+ * Unlocks the jobs of worker pools presumed dead, with `graphile_worker.force_unlock_workers`, and
+ * records each recovery in `worker_recoveries`. A pool is presumed dead when its heartbeat is older
+ * than `staleSeconds`, or — for a pool that never wrote a heartbeat (a process without clinicflow's
+ * extensions) — when its lock is older than that. Stale heartbeat rows are removed afterwards; a
+ * pool that was only slow writes its row again at its next beat.
+ *
+ * Unlocked jobs run again elsewhere; if the "dead" process was in fact alive, the job may run twice,
+ * which tasks tolerate (they re-read state and are idempotent).
+ */
+export async function recoverStaleWorkers(knex: Knex, staleSeconds: number): Promise<RecoveredWorker[]> {
+  return knex.transaction(async (trx) => {
+    // One sweep at a time, whichever process runs it.
+    await trx.raw('select pg_advisory_xact_lock(7461080)');
+    const { rows } = await trx.raw(
+      `select j.locked_by as worker_id, h.last_seen, array_agg(j.id::text order by j.id) as job_ids
+         from graphile_worker.jobs j
+         left join worker_heartbeats h on h.worker_id = j.locked_by
+        where j.locked_by is not null
+          and (h.last_seen < now() - make_interval(secs => ?)
+               or (h.worker_id is null and j.locked_at < now() - make_interval(secs => ?)))
+        group by j.locked_by, h.last_seen`,
+      [staleSeconds, staleSeconds],
+    );
+    const dead = rows as RecoveredWorker[];
+    if (dead.length) {
+      await trx.raw('select graphile_worker.force_unlock_workers(?::text[])', [dead.map((d) => d.workerId)]);
+      await trx('workerRecoveries').insert(
+        dead.map((d) => ({ workerId: d.workerId, lastSeen: d.lastSeen, jobIds: trx.raw('?::bigint[]', [d.jobIds]) })),
+      );
+      const jobs = dead.reduce((n, d) => n + d.jobIds.length, 0);
+      await trx.raw(`select pg_notify('jobs:insert', json_build_object('count', ?::int)::text)`, [jobs]);
+    }
+    await trx.raw('delete from worker_heartbeats where last_seen < now() - make_interval(secs => ?)', [staleSeconds]);
+    return dead;
+  });
+}

@@ -1,0 +1,132 @@
+import type { Knex } from 'knex';
+import type pg from 'pg';
+import type { Logger } from '../../lib/logger.js';
+
+/** Upper bounds (seconds) of the job duration histogram; the last bucket is +Inf. */
+export const JOB_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] as const;
+
+/** One finished run of a job, as the worker saw it. */
+export interface JobRun {
+  jobId: string;
+  task: string;
+  queueName: string | null;
+  jobKey: string | null;
+  attempt: number;
+  maxAttempts: number;
+  outcome: 'completed' | 'failed';
+  /** The failure used the last attempt. */
+  final: boolean;
+  error: string | null;
+  workerId: string | null;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+}
+
+export interface JobHistoryOptions {
+  /** Longest time a finished run waits in memory before it is written. (Default: 1000 ms) */
+  flushMs?: number;
+  /** Runs buffered before an early write. (Default: 500) */
+  maxBuffered?: number;
+  logger?: Logger;
+}
+
+/** Error text kept per run; the column allows 2000 characters. */
+const MAX_ERROR = 2000;
+
+/** Index of the histogram bucket a duration falls in (`JOB_DURATION_BUCKETS.length` = +Inf). */
+export function bucketOf(seconds: number): number {
+  const i = JOB_DURATION_BUCKETS.findIndex((b) => seconds <= b);
+  return i === -1 ? JOB_DURATION_BUCKETS.length : i;
+}
+
+/**
+ * Buffers finished runs and writes them in batches: one multi-row insert into `job_history` plus one
+ * upsert of the per-task counters (`job_task_totals`), in a single statement. Batching keeps the
+ * history from costing a round trip per job (the throughput benchmark holds clinicflow to ≥ 90 % of
+ * bare graphile-worker). The price: runs of the last second are lost if the process is killed —
+ * the job itself is unaffected; only its history line is missing.
+ */
+export class JobHistoryRecorder {
+  private buffer: JobRun[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly flushMs: number;
+  private readonly maxBuffered: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: JobHistoryOptions = {},
+  ) {
+    this.flushMs = opts.flushMs ?? 1000;
+    this.maxBuffered = opts.maxBuffered ?? 500;
+  }
+
+  /** Queues one run for the next write. */
+  add(run: JobRun): void {
+    this.buffer.push({ ...run, error: run.error === null ? null : run.error.slice(0, MAX_ERROR) });
+    if (this.buffer.length >= this.maxBuffered) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
+  }
+
+  /** Writes everything buffered so far; resolves when it is in the database (or was given up). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const runs = this.buffer;
+    this.buffer = [];
+    if (runs.length) this.flushing = this.flushing.then(() => this.write(runs));
+    return this.flushing;
+  }
+
+  private async write(runs: JobRun[]): Promise<void> {
+    const totals = new Map<string, { task: string; completed: number; failed: number; seconds: number; buckets: number[] }>();
+    for (const r of runs) {
+      let t = totals.get(r.task);
+      if (!t) {
+        t = { task: r.task, completed: 0, failed: 0, seconds: 0, buckets: new Array(JOB_DURATION_BUCKETS.length + 1).fill(0) };
+        totals.set(r.task, t);
+      }
+      if (r.outcome === 'completed') t.completed += 1;
+      else t.failed += 1;
+      t.seconds += r.durationMs / 1000;
+      t.buckets[bucketOf(r.durationMs / 1000)] += 1;
+    }
+    // Sorted so that two workers upserting the same tasks lock the rows in the same order.
+    const agg = [...totals.values()].sort((a, b) => (a.task < b.task ? -1 : 1));
+    try {
+      await this.pool.query(
+        `with runs as (
+           insert into job_history (job_id, task, queue_name, job_key, attempt, max_attempts, outcome, final, error,
+                                    worker_id, started_at, finished_at, duration_ms)
+           select "jobId"::bigint, task, "queueName", "jobKey", attempt, "maxAttempts", outcome, final, error,
+                  "workerId", "startedAt", greatest("finishedAt", "startedAt"), greatest("durationMs", 0)
+             from json_to_recordset($1::json) as r("jobId" text, task text, "queueName" text, "jobKey" text,
+                  attempt int, "maxAttempts" int, outcome text, final boolean, error text, "workerId" text,
+                  "startedAt" timestamptz, "finishedAt" timestamptz, "durationMs" int)
+           returning 1
+         )
+         insert into job_task_totals as t (task, completed, failed, duration_seconds_sum, duration_buckets)
+         select task, completed, failed, seconds, buckets
+           from json_to_recordset($2::json) as a(task text, completed bigint, failed bigint, seconds float8, buckets bigint[])
+          order by task
+         on conflict (task) do update set
+           completed = t.completed + excluded.completed,
+           failed = t.failed + excluded.failed,
+           duration_seconds_sum = t.duration_seconds_sum + excluded.duration_seconds_sum,
+           duration_buckets = bigint_array_add(t.duration_buckets, excluded.duration_buckets)`,
+        [JSON.stringify(runs.map((r) => ({ ...r, durationMs: Math.round(r.durationMs) }))), JSON.stringify(agg)],
+      );
+    } catch (err) {
+      // History is an operator's aid: losing a batch must never fail or stop the jobs themselves.
+      this.opts.logger?.warn({ err: (err as Error).message, runs: runs.length }, 'could not write job history');
+    }
+  }
+}
+
+/** Deletes job history and recovery records older than `days`; returns how many runs went. */
+export async function pruneJobHistory(knex: Knex, days: number): Promise<number> {
+  const { rowCount } = await knex.raw(`delete from job_history where finished_at < now() - make_interval(days => ?)`, [days]);
+  await knex.raw(`delete from worker_recoveries where recovered_at < now() - make_interval(days => ?)`, [days]);
+  return rowCount ?? 0;
+}

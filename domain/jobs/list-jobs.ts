@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import { db } from '../../db/knex.js';
+import { decodeCursor, toPage } from '../../db/pagination.js';
+import {
+  JOB_COLUMNS,
+  STATE_PREDICATE,
+  presentJob,
+  presentRunAsJob,
+  type JobRow,
+  type JobRunRow,
+  type JobState,
+  type JobView,
+} from './job-state.js';
+
+export interface ListJobsInput {
+  /** Only jobs in this state; `completed` reads the job history. (Default: every live job) */
+  state?: JobState;
+  /** Only jobs of this task identifier. */
+  task?: string;
+  /** Only jobs created (for `completed`: finished) at or after this instant. */
+  from?: string;
+  /** Only jobs created (for `completed`: finished) before this instant. */
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Lists jobs newest first with keyset pagination. Live jobs come from the `graphile_worker.jobs`
+ * view; `completed` ones (which graphile-worker deletes) from `job_history`, one entry per run.
+ */
+export async function listJobs(input: ListJobsInput, knex: Knex = db()): Promise<{ items: JobView[]; nextCursor: string | null }> {
+  const after = decodeCursor(input.cursor, 1);
+  const where: string[] = [];
+  const bindings: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    where.push(sql);
+    bindings.push(value);
+  };
+  if (input.state === 'completed') {
+    where.push(`h.outcome = 'completed'`);
+    if (input.task) add('h.task = ?', input.task);
+    if (input.from) add('h.finished_at >= ?', input.from);
+    if (input.to) add('h.finished_at < ?', input.to);
+    if (after) add('h.id < ?', Number(after[0]));
+    const { rows } = await knex.raw(
+      `select h.* from job_history h where ${where.join(' and ')} order by h.id desc limit ?`,
+      [...bindings, input.limit + 1],
+    );
+    const page = toPage(rows as JobRunRow[], input.limit, (r) => [r.id]);
+    return { items: page.items.map(presentRunAsJob), nextCursor: page.nextCursor };
+  }
+  if (input.state) where.push(STATE_PREDICATE[input.state]);
+  if (input.task) add('j.task_identifier = ?', input.task);
+  if (input.from) add('j.created_at >= ?', input.from);
+  if (input.to) add('j.created_at < ?', input.to);
+  if (after) {
+    if (!/^\d{1,19}$/.test(String(after[0]))) return { items: [], nextCursor: null };
+    where.push('j.id < ?::bigint');
+    bindings.push(String(after[0]));
+  }
+  const { rows } = await knex.raw(
+    `select ${JOB_COLUMNS} from graphile_worker.jobs j
+      ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by j.id desc limit ?`,
+    [...bindings, input.limit + 1],
+  );
+  const page = toPage(rows as JobRow[], input.limit, (r) => [r.id]);
+  return { items: page.items.map(presentJob), nextCursor: page.nextCursor };
+}

@@ -1,0 +1,20 @@
+import { sendAppointmentEmail } from '../../../domain/appointments/appointment-emails.js';
+import { defineTask } from '../../define-task.js';
+
+/** Emails one party about an appointment change (booked, confirmed, rejected, rescheduled, cancelled); once per ledger key. */
+export const sendAppointmentEmailTask = defineTask(
+  'send_appointment_email',
+  {
+    type: 'object',
+    required: ['appointmentId', 'event', 'recipient', 'historyId'],
+    properties: {
+      appointmentId: { type: 'string', format: 'uuid' },
+      event: { enum: ['booked', 'confirmed', 'rejected', 'rescheduled', 'cancelled'] },
+      recipient: { enum: ['patient', 'doctor'] },
+      historyId: { type: 'integer', minimum: 1 },
+    },
+  },
+  async (payload) => {
+    await sendAppointmentEmail(payload);
+  },
+);
