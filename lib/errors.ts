@@ -142,7 +142,8 @@ export function toAppError(err: unknown): AppError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     if (status === 413) return new PayloadTooLargeError();
     if (status === 415) return new UnsupportedMediaTypeError();
-    if (status === 400 && e.type === 'entity.parse.failed') {
+    // co-body (inside koa-body) throws a SyntaxError with status 400 for unparsable JSON.
+    if (status === 400 && (e.type === 'entity.parse.failed' || (err as Error).name === 'SyntaxError')) {
       return new AppError(400, 'malformed_json', 'The request body is not valid JSON.');
     }
     return new AppError(status, 'bad_request', e.expose && e.message ? e.message : 'The request is invalid.');

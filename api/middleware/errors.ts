@@ -11,6 +11,9 @@ export async function errorHandler(ctx: AppContext, next: () => Promise<unknown>
     if (ctx.status === 404 && ctx.body === undefined) {
       ctx.status = 404;
       ctx.body = { error: { code: 'not_found', message: 'No such route.' } };
+    } else if (ctx.status === 405 && !ctx.body) {
+      ctx.status = 405;
+      ctx.body = { error: { code: 'method_not_allowed', message: `${ctx.method} is not allowed here.` } };
     }
   } catch (err) {
     const appErr = toAppError(err);

@@ -124,7 +124,8 @@ export function applyPatientScope(
             .select(1)
             .from('appointments as a')
             .whereRaw('a.patient_id = ??', [`${alias}.id`])
-            .where('a.doctorId', actor.userId),
+            .where('a.doctorId', actor.userId)
+            .whereIn('a.status', [...CARE_APPOINTMENT_STATUSES]),
         ),
     );
   }
@@ -150,11 +151,11 @@ export async function loadPatientFor(
   const deny = async (reason: string) => {
     if (CLINICAL.includes(resource) || resource === 'demographics') {
       await recordAudit(actor, {
-        entity: resource,
+        entity: AUDIT_ENTITY[resource],
         action: op,
         outcome: 'denied',
         patientId,
-        details: { reason },
+        details: { reason, resource },
       });
     }
   };

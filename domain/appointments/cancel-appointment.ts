@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { withTransaction } from '../../db/transaction.js';
 import { ConflictError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
@@ -35,11 +36,28 @@ export function cancelAppointment(actor: Actor | null, id: string, reason?: stri
     const current = await loadVisibleAppointment(trx, actor, id, { forUpdate: true });
     if (current.status !== 'pending' && current.status !== 'confirmed') throw invalidTransition(current.status, 'cancelled');
     assertBeforePatientCutoff(actor, current, now);
-    const row = await setStatus(trx, id, 'cancelled');
-    const historyId = await recordStatusChange(trx, id, { from: current.status, to: 'cancelled', actor, reason });
-    await clearScheduledJobs(trx, id);
-    await onAppointmentCancelled(trx, row);
-    await queueAppointmentEmails(trx, id, 'cancelled', ['patient', 'doctor'], historyId);
-    return row;
+    return cancelLocked(trx, current, actor, reason);
   });
+}
+
+/**
+ * Cancels a pending appointment whose fee is still unpaid (reason `payment_not_received`), deciding
+ * under the row lock so a payment confirmed a moment earlier always wins. Returns whether it cancelled.
+ */
+export function expireUnpaidAppointment(id: string): Promise<boolean> {
+  return withTransaction(async (trx) => {
+    const current = (await trx('appointments').where({ id }).forUpdate().first()) as AppointmentRow | undefined;
+    if (!current || current.status !== 'pending' || current.feeCents === 0 || current.paymentStatus === 'paid') return false;
+    await cancelLocked(trx, current, null, 'payment_not_received');
+    return true;
+  });
+}
+
+async function cancelLocked(trx: Knex, current: AppointmentRow, actor: Actor | null, reason?: string): Promise<AppointmentRow> {
+  const row = await setStatus(trx, current.id, 'cancelled');
+  const historyId = await recordStatusChange(trx, current.id, { from: current.status, to: 'cancelled', actor, reason });
+  await clearScheduledJobs(trx, current.id);
+  await onAppointmentCancelled(trx as Knex.Transaction, row);
+  await queueAppointmentEmails(trx, current.id, 'cancelled', ['patient', 'doctor'], historyId);
+  return row;
 }

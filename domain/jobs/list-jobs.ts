@@ -32,8 +32,8 @@ export interface ListJobsInput {
 export async function listJobs(input: ListJobsInput, knex: Knex = db()): Promise<{ items: JobView[]; nextCursor: string | null }> {
   const after = decodeCursor(input.cursor, 1);
   const where: string[] = [];
-  const bindings: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
+  const bindings: Knex.Value[] = [];
+  const add = (sql: string, value: Knex.Value) => {
     where.push(sql);
     bindings.push(value);
   };

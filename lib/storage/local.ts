@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertValidKey, StorageNotFoundError, type PutOptions, type Storage } from '../storage.js';
+import { assertValidKey, StorageNotFoundError, type PutOptions, type Storage } from './common.js';
 
 /**
  * Stores objects as files under one folder (`STORAGE_DIR`). Writes go to a temp file next to the
@@ -23,14 +23,18 @@ export class LocalStorage implements Storage {
   private pathOf(key: string): string {
     assertValidKey(key);
     const full = path.resolve(this.root, key);
-    if (!full.startsWith(this.root + path.sep)) throw new Error(`storage key ${JSON.stringify(key)} escapes the root`);
+    if (!full.startsWith(this.root + path.sep))
+      throw new Error(`storage key ${JSON.stringify(key)} escapes the root`);
     return full;
   }
 
   async put(key: string, body: Readable, _opts: PutOptions): Promise<{ size: number }> {
     const target = this.pathOf(key);
     await mkdir(path.dirname(target), { recursive: true });
-    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = path.join(
+      path.dirname(target),
+      `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
+    );
     try {
       const out = createWriteStream(tmp, { flags: 'wx', mode: 0o640 });
       await pipeline(body, out);

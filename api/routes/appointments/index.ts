@@ -1,3 +1,133 @@
+import type { Grant } from '../../../domain/auth/actor.js';
+import type { AppointmentRow } from '../../../domain/appointments/appointment.js';
+import { type BookAppointmentInput, bookAppointment } from '../../../domain/appointments/book-appointment.js';
+import { cancelAppointment } from '../../../domain/appointments/cancel-appointment.js';
+import { completeAppointment, markNoShow } from '../../../domain/appointments/complete-appointment.js';
+import { approveAppointment } from '../../../domain/appointments/confirm-appointment.js';
+import { bookFollowUp } from '../../../domain/appointments/follow-up-appointment.js';
+import {
+  type AppointmentFilters,
+  getAppointment,
+  getAppointmentHistory,
+  listAppointments,
+} from '../../../domain/appointments/list-appointments.js';
+import { rejectAppointment } from '../../../domain/appointments/reject-appointment.js';
+import { type RescheduleInput, rescheduleAppointment } from '../../../domain/appointments/reschedule-appointment.js';
+import type { Actor } from '../../../domain/auth/actor.js';
+import type { AppContext, RouteDef } from '../../route.js';
 import { defineRoutes } from '../../route.js';
+import { idParams, listOf } from '../../schemas.js';
+import { presentAppointment, presentHistoryEntry } from './present.js';
+import { appointmentSchema, bookBody, historyEntrySchema, listQuery, newTimeBody, reasonBody } from './schemas.js';
 
-export const appointmentsRoutes = defineRoutes([]);
+/** A lifecycle action `POST /appointments/:id/<action>` with a reason-only body. */
+function action(
+  name: string,
+  operationId: string,
+  summary: string,
+  access: readonly Grant[],
+  run: (actor: Actor, id: string, reason?: string) => Promise<AppointmentRow>,
+): RouteDef {
+  return {
+    method: 'POST',
+    path: `/appointments/:id/${name}`,
+    operationId,
+    summary,
+    tags: ['appointments'],
+    access,
+    params: idParams,
+    body: reasonBody,
+    response: appointmentSchema,
+    handler: async (ctx: AppContext) =>
+      presentAppointment(
+        await run(ctx.state.actor!, ctx.state.params.id as string, (ctx.state.body as { reason?: string }).reason),
+      ),
+  };
+}
+
+export const appointmentsRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/appointments',
+    operationId: 'bookAppointment',
+    summary: 'Book a free slot (a patient for themself; staff and admins for any patient)',
+    tags: ['appointments'],
+    access: ['patient', 'staff', 'admin'],
+    status: 201,
+    body: bookBody,
+    response: appointmentSchema,
+    handler: async (ctx) => presentAppointment(await bookAppointment(ctx.state.actor!, ctx.state.body as BookAppointmentInput)),
+  },
+  {
+    method: 'GET',
+    path: '/appointments',
+    operationId: 'listAppointments',
+    summary: 'Appointments the caller may see (patient: own; doctor: theirs; nurse, staff, admin: all)',
+    tags: ['appointments'],
+    access: 'authenticated',
+    query: listQuery,
+    response: listOf(appointmentSchema),
+    handler: async (ctx) => {
+      const page = await listAppointments(ctx.state.actor!, ctx.state.query as unknown as AppointmentFilters);
+      return { items: page.items.map(presentAppointment), nextCursor: page.nextCursor };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/appointments/:id',
+    operationId: 'getAppointment',
+    summary: 'One appointment',
+    tags: ['appointments'],
+    access: 'authenticated',
+    params: idParams,
+    response: appointmentSchema,
+    handler: async (ctx) => presentAppointment(await getAppointment(ctx.state.actor!, ctx.state.params.id as string)),
+  },
+  {
+    method: 'GET',
+    path: '/appointments/:id/history',
+    operationId: 'getAppointmentHistory',
+    summary: 'Status changes and reschedules of an appointment (who, when, from, to, why)',
+    tags: ['appointments'],
+    access: 'authenticated',
+    params: idParams,
+    response: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: historyEntrySchema } } },
+    handler: async (ctx) => ({
+      items: (await getAppointmentHistory(ctx.state.actor!, ctx.state.params.id as string)).map(presentHistoryEntry),
+    }),
+  },
+  action('approve', 'approveAppointment', 'Confirm a pending appointment (paid first when the doctor charges a fee)', ['admin', 'appointment-manager'], approveAppointment),
+  action('reject', 'rejectAppointment', 'Reject a pending appointment', ['admin', 'appointment-manager'], rejectAppointment),
+  action('cancel', 'cancelAppointment', 'Cancel (the patient before the cut-off; staff and admins any time)', ['patient', 'staff', 'admin'], (a, id, r) =>
+    cancelAppointment(a, id, r),
+  ),
+  action('complete', 'completeAppointment', 'Mark a started, confirmed appointment completed (its doctor or staff)', ['doctor', 'staff', 'admin'], completeAppointment),
+  action('no-show', 'markAppointmentNoShow', 'Mark a started, confirmed appointment as a no-show (its doctor or staff)', ['doctor', 'staff', 'admin'], markNoShow),
+  {
+    method: 'POST',
+    path: '/appointments/:id/reschedule',
+    operationId: 'rescheduleAppointment',
+    summary: 'Move to another free slot of the same doctor (the patient before the cut-off, or staff)',
+    tags: ['appointments'],
+    access: ['patient', 'staff', 'admin'],
+    params: idParams,
+    body: newTimeBody,
+    response: appointmentSchema,
+    handler: async (ctx) =>
+      presentAppointment(await rescheduleAppointment(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as RescheduleInput)),
+  },
+  {
+    method: 'POST',
+    path: '/appointments/:id/follow-up',
+    operationId: 'bookFollowUpAppointment',
+    summary: 'Book a follow-up of a confirmed or completed appointment (its doctor)',
+    tags: ['appointments'],
+    access: ['doctor'],
+    status: 201,
+    params: idParams,
+    body: newTimeBody,
+    response: appointmentSchema,
+    handler: async (ctx) =>
+      presentAppointment(await bookFollowUp(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as RescheduleInput)),
+  },
+]);

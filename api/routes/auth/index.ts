@@ -1,3 +1,163 @@
+import type { RequestMeta } from '../../../domain/auth/audit.js';
+import { changePassword } from '../../../domain/auth/change-password.js';
+import { requestPasswordReset } from '../../../domain/auth/forgot-password.js';
+import { login } from '../../../domain/auth/login.js';
+import { logout } from '../../../domain/auth/logout.js';
+import { accountKey, consumeRateLimit } from '../../../domain/auth/rate-limits.js';
+import { registerUser, type RegisterInput } from '../../../domain/auth/register.js';
+import type { ResetPasswordInput } from '../../../domain/auth/reset-password.js';
+import { resetPassword } from '../../../domain/auth/reset-password.js';
+import { resendVerification, verifyEmail } from '../../../domain/auth/verify-email.js';
+import { services } from '../../../lib/services.js';
+import { authIpLimit } from '../../middleware/rate-limit.js';
+import type { AppContext } from '../../route.js';
 import { defineRoutes } from '../../route.js';
+import { presentUser } from '../users/present.js';
+import { userSchema } from '../users/schemas.js';
+import {
+  acceptedResponse,
+  changePasswordBody,
+  emailBody,
+  loginBody,
+  loginResponse,
+  registerBody,
+  resetPasswordBody,
+  tokenBody,
+  tokenResponse,
+} from './schemas.js';
 
-export const authRoutes = defineRoutes([]);
+const meta = (ctx: AppContext): RequestMeta => ({ ip: ctx.ip, requestId: ctx.state.requestId });
+
+/**
+ * Emails sent on request (reset codes, verification links) are limited per typed address too, so
+ * nobody can flood an inbox; the answer is the same 429 for known and unknown addresses.
+ */
+const limitEmailsTo = (address: string) =>
+  consumeRateLimit(accountKey('email', address), services().config.authRateLimitPerAccount);
+
+const accepted = { message: 'If the address belongs to an account, we have sent it an email.' };
+
+export const authRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/auth/register',
+    operationId: 'register',
+    summary: 'Register a patient (active once the email is verified) or a doctor (pending until approved)',
+    tags: ['auth'],
+    access: 'public',
+    before: [authIpLimit],
+    status: 201,
+    body: registerBody,
+    response: userSchema,
+    handler: async (ctx) => presentUser(await registerUser(ctx.state.body as RegisterInput, meta(ctx))),
+  },
+  {
+    method: 'POST',
+    path: '/auth/verify-email',
+    operationId: 'verifyEmail',
+    summary: 'Confirm an email address with the token from the verification link',
+    tags: ['auth'],
+    access: 'public',
+    before: [authIpLimit],
+    body: tokenBody,
+    response: userSchema,
+    handler: async (ctx) => presentUser(await verifyEmail((ctx.state.body as { token: string }).token, meta(ctx))),
+  },
+  {
+    method: 'POST',
+    path: '/auth/resend-verification',
+    operationId: 'resendVerification',
+    summary: 'Send a new verification link (202 whether or not the email has an account)',
+    tags: ['auth'],
+    access: 'public',
+    before: [authIpLimit],
+    status: 202,
+    body: emailBody,
+    response: acceptedResponse,
+    handler: async (ctx) => {
+      const { email } = ctx.state.body as { email: string };
+      await limitEmailsTo(email);
+      await resendVerification(email);
+      return accepted;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/auth/login',
+    operationId: 'login',
+    summary: 'Sign in with email and password → {token, user}',
+    tags: ['auth'],
+    access: 'public',
+    before: [authIpLimit],
+    body: loginBody,
+    response: loginResponse,
+    handler: async (ctx) => {
+      const { token, expiresAt, user } = await login(ctx.state.body as { email: string; password: string }, meta(ctx));
+      return { token, expiresAt: expiresAt.toISOString(), user: presentUser(user) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/auth/logout',
+    operationId: 'logout',
+    summary: 'Revoke the token of this request at once',
+    tags: ['auth'],
+    access: 'authenticated',
+    before: [authIpLimit],
+    status: 204,
+    handler: async (ctx) => {
+      await logout(ctx.state.actor!);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/auth/forgot-password',
+    operationId: 'forgotPassword',
+    summary: 'Email a 6-digit reset code (202 whether or not the email has an account)',
+    tags: ['auth'],
+    access: 'public',
+    before: [authIpLimit],
+    status: 202,
+    body: emailBody,
+    response: acceptedResponse,
+    handler: async (ctx) => {
+      const { email } = ctx.state.body as { email: string };
+      await limitEmailsTo(email);
+      await requestPasswordReset(email);
+      return accepted;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/auth/reset-password',
+    operationId: 'resetPassword',
+    summary: 'Set a new password with the emailed code; signs the account out everywhere',
+    tags: ['auth'],
+    access: 'public',
+    before: [authIpLimit],
+    body: resetPasswordBody,
+    response: acceptedResponse,
+    handler: async (ctx) => {
+      await resetPassword(ctx.state.body as ResetPasswordInput, meta(ctx));
+      return { message: 'Your password has been reset; sign in with the new password.' };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/auth/change-password',
+    operationId: 'changePassword',
+    summary: 'Change own password; revokes every older token and returns a fresh one',
+    tags: ['auth'],
+    access: 'authenticated',
+    before: [authIpLimit],
+    body: changePasswordBody,
+    response: tokenResponse,
+    handler: async (ctx) => {
+      const { token, expiresAt } = await changePassword(
+        ctx.state.actor!,
+        ctx.state.body as { oldPassword: string; newPassword: string },
+      );
+      return { token, expiresAt: expiresAt.toISOString() };
+    },
+  },
+]);

@@ -22,7 +22,7 @@ export const sendVerificationEmail = defineTask(
   {
     type: 'object',
     required: ['verificationId'],
-    properties: { verificationId: { type: 'string', format: 'uuid', pattern: '^[0-9a-fA-F-]{36}$' } },
+    properties: { verificationId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
   },
   async ({ verificationId }) => {
     const ledgerKey = `welcome_verify_email:${verificationId}`;
@@ -34,17 +34,17 @@ export const sendVerificationEmail = defineTask(
         .first('v.id', 'v.usedAt', 'v.voidedAt', 'u.name', 'u.email', 'u.emailVerified', 'u.status');
       if (!row || row.usedAt || row.voidedAt || row.emailVerified || row.status === 'removed') return;
       if (await trx('emailDeliveries').where({ ledgerKey }).first('ledgerKey')) return;
-      // No message went out for this row yet (or a send failed after the hash was stored, and the
-      // token is lost): make a new token, replacing any earlier hash.
+      // No message went out for this row yet (or a send failed after the hash was stored, and that
+      // token is lost): make a new token, replacing any earlier hash. The hash is committed on its
+      // own connection before the email leaves, so a link that arrives always works; the lock held
+      // by `trx` until after the send keeps a second copy of this job out meanwhile.
       const token = generateLinkToken();
-      await trx('emailVerifications')
+      await db()('emailVerifications')
         .where({ id: verificationId })
         .update({
           tokenHash: hashLinkToken(token),
-          expiresAt: trx.raw(`now() + make_interval(hours => ?)`, [VERIFICATION_TTL_HOURS]),
+          expiresAt: db().raw(`now() + make_interval(hours => ?)`, [VERIFICATION_TTL_HOURS]),
         });
-      // Commit the hash before the email leaves, so a link that arrives always works.
-      await trx.raw('savepoint token_stored');
       const { appUrl } = services().config;
       await deliverEmail({
         ledgerKey,

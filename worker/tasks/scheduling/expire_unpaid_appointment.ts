@@ -1,6 +1,4 @@
-import { cancelAppointment } from '../../../domain/appointments/cancel-appointment.js';
-import { db } from '../../../db/knex.js';
-import { ConflictError } from '../../../lib/errors.js';
+import { expireUnpaidAppointment } from '../../../domain/appointments/cancel-appointment.js';
 import { defineTask } from '../../define-task.js';
 
 /**
@@ -12,15 +10,9 @@ export const expireUnpaidAppointmentTask = defineTask(
   {
     type: 'object',
     required: ['appointmentId'],
-    properties: { appointmentId: { type: 'string', format: 'uuid' } },
+    properties: { appointmentId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
   },
   async ({ appointmentId }) => {
-    const row = await db()('appointments').where({ id: appointmentId }).first('status', 'paymentStatus', 'feeCents');
-    if (!row || row.status !== 'pending' || row.paymentStatus === 'paid' || row.feeCents === 0) return;
-    try {
-      await cancelAppointment(null, appointmentId, 'payment_not_received');
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-    }
+    await expireUnpaidAppointment(appointmentId);
   },
 );

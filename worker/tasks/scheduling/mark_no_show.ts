@@ -12,7 +12,7 @@ export const markNoShowTask = defineTask(
   {
     type: 'object',
     required: ['appointmentId', 'endsAt'],
-    properties: { appointmentId: { type: 'string', format: 'uuid' }, endsAt: { type: 'string', minLength: 1 } },
+    properties: { appointmentId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' }, endsAt: { type: 'string', minLength: 1 } },
   },
   async ({ appointmentId, endsAt }) => {
     const row = await db()('appointments').where({ id: appointmentId }).first('status', 'endsAt');

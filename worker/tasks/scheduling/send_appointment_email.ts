@@ -8,7 +8,7 @@ export const sendAppointmentEmailTask = defineTask(
     type: 'object',
     required: ['appointmentId', 'event', 'recipient', 'historyId'],
     properties: {
-      appointmentId: { type: 'string', format: 'uuid' },
+      appointmentId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' },
       event: { enum: ['booked', 'confirmed', 'rejected', 'rescheduled', 'cancelled'] },
       recipient: { enum: ['patient', 'doctor'] },
       historyId: { type: 'integer', minimum: 1 },

@@ -8,7 +8,7 @@ export const sendAppointmentReminderTask = defineTask(
     type: 'object',
     required: ['appointmentId', 'hoursBefore', 'startsAt'],
     properties: {
-      appointmentId: { type: 'string', format: 'uuid' },
+      appointmentId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' },
       hoursBefore: { type: 'integer', minimum: 1 },
       startsAt: { type: 'string', minLength: 1 },
     },

@@ -1,0 +1,19 @@
+import { consumeRateLimit } from '../../domain/auth/rate-limits.js';
+import { services } from '../../lib/services.js';
+import type { AppContext } from '../route.js';
+
+/**
+ * Limits requests per client IP on a group of routes (`bucket`), counted in PostgreSQL so the limit
+ * holds across web processes: past `limit()` requests in 15 minutes the route answers 429
+ * `rate_limited` with Retry-After. Every request counts, valid or not, before its body is read.
+ * The limit is read per request so configuration stays the single source.
+ */
+export function rateLimitPerIp(bucket: string, limit: () => number) {
+  return async (ctx: AppContext, next: () => Promise<unknown>) => {
+    await consumeRateLimit(`ip:${bucket}:${ctx.ip}`, limit());
+    await next();
+  };
+}
+
+/** The per-IP limit of every auth route (AUTH_RATE_LIMIT_PER_IP per 15 minutes). */
+export const authIpLimit = rateLimitPerIp('auth', () => services().config.authRateLimitPerIp);

@@ -1,0 +1,36 @@
+import { withTransaction } from '../../db/transaction.js';
+import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import { recordAudit } from '../audit/record-audit.js';
+import { isAdmin, type Actor } from '../auth/actor.js';
+import { assertTimeZone } from '../patients/patient.js';
+import { doctorViewQuery, type DoctorView } from './doctor-view.js';
+
+/** What a doctor's profile update may change; `rating` and `ratingCount` are kept by reviews only. */
+export interface UpdateDoctorInput {
+  specialization?: string | null;
+  bio?: string | null;
+  phone?: string | null;
+  contactEmail?: string | null;
+  feeCents?: number;
+  currency?: string;
+  timeZone?: string;
+}
+
+/**
+ * Updates a doctor's profile: the doctor themself or an admin. Another doctor gets 403 (the
+ * profile is visible to them, so 404 would be a lie); an unknown id 404.
+ */
+export async function updateDoctor(actor: Actor, doctorId: string, input: UpdateDoctorInput): Promise<DoctorView> {
+  if (input.timeZone !== undefined) assertTimeZone(input.timeZone);
+  return withTransaction(async (trx) => {
+    const current = await trx('doctors').select('id').where({ id: doctorId }).forUpdate().first();
+    if (!current) throw new NotFoundError('doctor');
+    if (!isAdmin(actor) && actor.userId !== doctorId) throw new ForbiddenError('forbidden', 'Only the doctor or an admin may change this profile.');
+    const patch: Record<string, unknown> = { ...input, updatedAt: trx.fn.now() };
+    if (typeof input.currency === 'string') patch.currency = input.currency.toLowerCase();
+    if (typeof input.contactEmail === 'string') patch.contactEmail = input.contactEmail.toLowerCase();
+    await trx('doctors').update(patch).where({ id: doctorId });
+    await recordAudit(actor, { entity: 'doctor', entityId: doctorId, action: 'update', outcome: 'success', details: { fields: Object.keys(input) } }, trx);
+    return (await doctorViewQuery(trx).where('d.id', doctorId).first()) as DoctorView;
+  });
+}

@@ -1,0 +1,14 @@
+import { ConflictError, mapConstraint } from '../../lib/errors.js';
+
+/** A patient–doctor mapping: the doctor is part of the patient's care team. */
+export interface MappingRow {
+  id: string;
+  patientId: string;
+  doctorId: string;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+export const MAPPING_COLUMNS = ['id', 'patientId', 'doctorId', 'createdBy', 'createdAt'];
+
+mapConstraint('patient_doctor_mappings_pair_unique', () => new ConflictError('duplicate', 'The patient is already mapped to this doctor.'));

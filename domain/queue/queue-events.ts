@@ -1,0 +1,92 @@
+import type { Knex } from 'knex';
+import { db } from '../../db/knex.js';
+import { PgListener } from '../../lib/pg-listener.js';
+import { services } from '../../lib/services.js';
+import { onShutdown } from '../../lib/shutdown.js';
+import type { Actor } from '../auth/actor.js';
+import { canSeeQueueEntry, toQueueEntryView, type QueueEntryRow, type QueueEntryView } from './queue-entry.js';
+
+/** The NOTIFY channel every queue change is published on. */
+export const QUEUE_CHANNEL = 'queue_changes';
+
+/** One change of the queue, as published on {@link QUEUE_CHANNEL} and sent to SSE clients. */
+export interface QueueChange {
+  action: 'created' | 'updated';
+  entry: QueueEntryView;
+}
+
+/**
+ * Publishes a queue change with `pg_notify` on the writing transaction: PostgreSQL delivers it to
+ * every listening process only when the transaction commits, and never after a rollback.
+ */
+export async function publishQueueChange(trx: Knex.Transaction, action: QueueChange['action'], row: QueueEntryRow) {
+  const change: QueueChange = { action, entry: toQueueEntryView(row) };
+  await trx.raw('select pg_notify(?, ?)', [QUEUE_CHANNEL, JSON.stringify(change)]);
+}
+
+let listener: PgListener | undefined;
+
+/**
+ * The connection string of the process's database, read from the Knex pool's configuration: it is
+ * also right when the database is the embedded one (DATABASE_URL unset).
+ */
+function listenConnectionString(): string {
+  const conn = (db().client as { config: Knex.Config }).config.connection as
+    | string
+    | { connectionString?: string }
+    | undefined;
+  const url = typeof conn === 'string' ? conn : conn?.connectionString;
+  if (!url) throw new Error('the database connection has no connection string to LISTEN with');
+  return url;
+}
+
+function queueListener(): PgListener {
+  if (!listener) {
+    const created = new PgListener({
+      connectionString: listenConnectionString,
+      channel: QUEUE_CHANNEL,
+      logger: services().logger,
+    });
+    listener = created;
+    onShutdown(async () => {
+      if (listener === created) listener = undefined;
+      await created.close();
+    });
+  }
+  return listener;
+}
+
+export interface QueueSubscription {
+  /** Resolves once this process is listening, so every change committed afterwards is delivered. */
+  ready: Promise<void>;
+  unsubscribe: () => void;
+}
+
+/**
+ * Subscribes to queue changes this actor may see, optionally only one doctor's queue.
+ * `onResync` fires when the database connection was lost and re-established: changes may have been
+ * missed, so the client should reload the list.
+ */
+export function subscribeQueueChanges(
+  actor: Actor,
+  filter: { doctorId?: string },
+  handlers: { onChange: (change: QueueChange) => void; onResync: () => void },
+): QueueSubscription {
+  const l = queueListener();
+  const unsubscribe = l.subscribe({
+    onMessage: (payload) => {
+      let change: QueueChange;
+      try {
+        change = JSON.parse(payload) as QueueChange;
+      } catch {
+        return;
+      }
+      if (!change?.entry) return;
+      if (filter.doctorId && change.entry.doctorId !== filter.doctorId) return;
+      if (!canSeeQueueEntry(actor, change.entry)) return;
+      handlers.onChange(change);
+    },
+    onResync: handlers.onResync,
+  });
+  return { ready: l.listening(), unsubscribe };
+}

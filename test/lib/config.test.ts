@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../lib/config.js';
+
+function failureOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('configuration', () => {
+  it('starts with no variables at all, using the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).to.equal(3000);
+    expect(c.databaseUrl).to.equal(undefined);
+    expect(c.clinicTimeZone).to.equal('UTC');
+    expect(c.runWorker).to.equal(true);
+    expect(c.storageDir).to.equal('.data/uploads');
+    expect(c.authRateLimitPerIp).to.equal(300);
+    expect(c.appointmentReminderHours).to.deep.equal([24, 1]);
+  });
+
+  const bad: [Record<string, string>, string][] = [
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ APP_URL: 'not a url' }, 'APP_URL'],
+    [{ JWT_TTL: 'forever' }, 'JWT_TTL'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+    [{ CLINIC_TIME_ZONE: 'Mars/Olympus' }, 'CLINIC_TIME_ZONE'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+    [{ RUN_WORKER: 'maybe' }, 'RUN_WORKER'],
+    [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
+    [{ SUPER_ADMIN_EMAIL: 'root@example.com' }, 'SUPER_ADMIN_PASSWORD'],
+    [{ APPOINTMENT_REMINDER_HOURS: '24,soon' }, 'APPOINTMENT_REMINDER_HOURS'],
+    [{ S3_BUCKET: 'b', S3_ENDPOINT: 'ftp://x' }, 'S3_ENDPOINT'],
+  ];
+  for (const [env, variable] of bad) {
+    it(`refuses ${JSON.stringify(env)} with a message naming ${variable}`, () => {
+      const err = failureOf(env);
+      expect(err.variable).to.equal(variable);
+      expect(err.message).to.match(new RegExp(`^${variable}: `));
+    });
+  }
+
+  it('reads RUN_WORKER=web as "the web process also runs the worker"', () => {
+    expect(loadConfig({ RUN_WORKER: 'web' }).runWorker).to.equal(true);
+    expect(loadConfig({ RUN_WORKER: 'false' }).runWorker).to.equal(false);
+    expect(loadConfig({}, { runWorker: false }).runWorker).to.equal(false);
+  });
+});

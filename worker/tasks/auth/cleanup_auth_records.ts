@@ -1,0 +1,29 @@
+import { db } from '../../../db/knex.js';
+import { services } from '../../../lib/services.js';
+import { defineTask } from '../../define-task.js';
+
+declare module '../../../db/jobs.js' {
+  interface TaskPayloads {
+    cleanup_auth_records: Record<string, unknown>;
+  }
+}
+
+/**
+ * Deletes auth rows that can no longer matter (hourly): revoked tokens past their expiry (the JWT
+ * itself is refused by then), rate-limit windows that have ended, and verification links and OTPs
+ * a day after they were settled or expired. Deleting is idempotent, so overlapping runs are harmless.
+ */
+export const cleanupAuthRecords = defineTask('cleanup_auth_records', { type: 'object' }, async () => {
+  const knex = db();
+  const [tokens, windows, resets, verifications] = await Promise.all([
+    knex('revokedTokens').where('expiresAt', '<', knex.fn.now()).delete(),
+    knex('rateLimits').whereRaw(`window_start < now() - interval '1 hour'`).delete(),
+    knex('passwordResets').whereRaw(`created_at < now() - interval '1 day'`).delete(),
+    knex('emailVerifications')
+      .whereRaw(
+        `(used_at is not null or voided_at is not null or expires_at < now()) and created_at < now() - interval '1 day'`,
+      )
+      .delete(),
+  ]);
+  services().logger.info({ tokens, windows, resets, verifications }, 'cleaned up auth records');
+});
