@@ -69,6 +69,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** 428: a conditional write (optimistic concurrency) arrived without saying which version it read. */
+export class PreconditionRequiredError extends AppError {
+  constructor(message = 'Say which version you are changing (If-Match header or version field).') {
+    super(428, 'precondition_required', message);
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   constructor(message = 'The request body is too large.') {
     super(413, 'payload_too_large', message);

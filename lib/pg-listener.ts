@@ -39,7 +39,8 @@ export class PgListener {
   private readonly baseDelay: number;
 
   constructor(private readonly opts: PgListenerOptions) {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.channel)) throw new Error(`invalid channel name ${opts.channel}`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.channel))
+      throw new Error(`invalid channel name ${opts.channel}`);
     this.baseDelay = opts.reconnectDelayMs ?? 500;
   }
 
@@ -102,8 +103,13 @@ export class PgListener {
 
   private connect(): Promise<void> {
     const connectionString =
-      typeof this.opts.connectionString === 'function' ? this.opts.connectionString() : this.opts.connectionString;
-    const client = new pg.Client({ connectionString, application_name: `clinicflow-listen-${this.opts.channel}` });
+      typeof this.opts.connectionString === 'function'
+        ? this.opts.connectionString()
+        : this.opts.connectionString;
+    const client = new pg.Client({
+      connectionString,
+      application_name: `clinicflow-listen-${this.opts.channel}`,
+    });
     const lost = (err?: Error) => {
       if (this.client !== client) return;
       this.client = undefined;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Logger as WorkerLogger, parseCrontab, run, type Runner, type WorkerEvents } from 'graphile-worker';
+import { Logger as WorkerLogger, parseCrontab, run, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 import { buildCrontab, buildTaskList } from './task-list.js';
@@ -15,8 +15,15 @@ export interface StartWorkerOptions {
   connectionString: string;
   concurrency: number;
   logger: Logger;
-  /** Extra listeners (job history, metrics, heartbeats) attach here before jobs start. */
-  onEvents?: (events: WorkerEvents, pool: pg.Pool) => void;
+  /**
+   * Extra listeners (job history, metrics, heartbeats) attach here before jobs start. A returned
+   * function runs on stop, after the last job finished and before the pool closes (final flushes).
+   */
+  onEvents?: (events: WorkerEvents, pool: pg.Pool) => void | (() => Promise<void>);
+  /** Replaces clinicflow's task list (test fixtures and benchmarks only). (Default: every area's tasks) */
+  taskList?: TaskList;
+  /** Replaces clinicflow's crontab; '' runs no cron. (Default: every area's cron lines) */
+  crontab?: string;
 }
 
 function workerLogger(logger: Logger): WorkerLogger {
@@ -45,14 +52,14 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     client.on('error', (err) => log.warn({ err: err.message }, 'worker client failed')),
   );
   const events = new EventEmitter() as WorkerEvents;
-  opts.onEvents?.(events, pool);
+  const onStop = opts.onEvents?.(events, pool);
   const runner = await run({
     events,
     pgPool: pool,
     concurrency: opts.concurrency,
-    taskList: buildTaskList(),
+    taskList: opts.taskList ?? buildTaskList(),
     // Parsed here so an empty crontab never falls back to reading a `crontab` file from the cwd.
-    parsedCronItems: parseCrontab(buildCrontab()),
+    parsedCronItems: parseCrontab(opts.crontab ?? buildCrontab()),
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(log),
@@ -66,6 +73,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
       stopping ??= (async () => {
         try {
           await runner.stop();
+          if (onStop) await onStop();
         } finally {
           await pool.end();
         }

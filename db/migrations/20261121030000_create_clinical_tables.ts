@@ -12,6 +12,11 @@
  * - `visits_appointment_unique`: an appointment documents at most one consultation.
  * - `visits_patient_timeline_idx` serves the newest-first timeline with keyset pagination.
  * - `audit_events_occurred_idx` serves the admin audit query filtered by time.
+ * - `audit_events_chain()` is redefined to take the row's id *after* the chain lock. The identity
+ *   default is drawn before the trigger runs, so two concurrent writers could commit ids 11 then 10,
+ *   with 10 chained after 11: the chain order (lock order) and the id order that `audit:verify`
+ *   walks disagreed, and concurrent audited requests looked like tampering. Drawing the id under the
+ *   lock makes id order = chain order (ids skip a number per row; gaps carry no meaning).
  */
 import type { Knex } from 'knex';
 
@@ -61,12 +66,44 @@ export async function up(knex: Knex): Promise<void> {
     create index visits_doctor_idx on visits (doctor_id, occurred_at desc);
 
     create index audit_events_occurred_idx on audit_events (occurred_at, id);
+
+    create or replace function audit_events_chain() returns trigger language plpgsql as $$
+    declare
+      v_prev text;
+    begin
+      perform pg_advisory_xact_lock(7461001);
+      new.id := nextval(pg_get_serial_sequence('audit_events', 'id'));
+      select hash into v_prev from audit_events order by id desc limit 1;
+      new.prev_hash := coalesce(v_prev, repeat('0', 64));
+      new.occurred_at := clock_timestamp();
+      new.hash := encode(sha256(convert_to(concat_ws('|',
+        new.prev_hash, new.id::text, to_char(new.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        coalesce(new.actor_id::text, ''), coalesce(new.actor_role, ''), coalesce(new.patient_id::text, ''),
+        new.entity, coalesce(new.entity_id, ''), new.action, new.outcome, coalesce(new.ip, ''),
+        coalesce(new.request_id, ''), new.details::text), 'UTF8')), 'hex');
+      return new;
+    end $$;
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
     drop index if exists audit_events_occurred_idx;
+    create or replace function audit_events_chain() returns trigger language plpgsql as $$
+    declare
+      v_prev text;
+    begin
+      perform pg_advisory_xact_lock(7461001);
+      select hash into v_prev from audit_events order by id desc limit 1;
+      new.prev_hash := coalesce(v_prev, repeat('0', 64));
+      new.occurred_at := clock_timestamp();
+      new.hash := encode(sha256(convert_to(concat_ws('|',
+        new.prev_hash, new.id::text, to_char(new.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        coalesce(new.actor_id::text, ''), coalesce(new.actor_role, ''), coalesce(new.patient_id::text, ''),
+        new.entity, coalesce(new.entity_id, ''), new.action, new.outcome, coalesce(new.ip, ''),
+        coalesce(new.request_id, ''), new.details::text), 'UTF8')), 'hex');
+      return new;
+    end $$;
     drop table if exists visits, medical_record_versions, medical_records;
   `);
 }

@@ -82,5 +82,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`drop table if exists notification_broadcasts, reminders, queue_entries, queue_counters cascade;`);
+  await knex.raw(
+    `drop table if exists notification_broadcasts, reminders, queue_entries, queue_counters cascade;`,
+  );
 }

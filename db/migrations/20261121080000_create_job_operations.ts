@@ -22,7 +22,6 @@ export async function up(knex: Knex): Promise<void> {
       id bigint generated always as identity primary key,
       job_id bigint not null,
       task text not null,
-      queue_name text,
       job_key text,
       attempt integer not null check (attempt >= 0),
       max_attempts integer not null check (max_attempts >= 0),

@@ -25,10 +25,18 @@ export async function listAppointments(actor: Actor, f: AppointmentFilters) {
   if (f.patientId) q.where('patientId', f.patientId);
   if (f.from) q.where('startsAt', '>=', new Date(f.from));
   if (f.to) q.where('startsAt', '<', new Date(f.to));
+  // The cursor keeps the start in whole microseconds: a JS Date would drop the sub-millisecond part
+  // PostgreSQL keeps, and a page could then start with the row that ended the previous one.
   const after = decodeCursor(f.cursor, 2);
-  if (after) q.whereRaw('(starts_at, id) > (?::timestamptz, ?::uuid)', after);
-  const rows = (await q.orderBy([{ column: 'startsAt' }, { column: 'id' }]).limit(f.limit + 1)) as AppointmentRow[];
-  return toPage(rows, f.limit, (r) => [r.startsAt.toISOString(), r.id]);
+  if (after) {
+    if (!Number.isSafeInteger(after[0])) decodeCursor('', 2);
+    q.whereRaw(`(starts_at, id) > (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?::uuid)`, after);
+  }
+  const rows = (await q
+    .select('*', db().raw(`(extract(epoch from starts_at) * 1000000)::bigint as starts_at_us`))
+    .orderBy([{ column: 'startsAt' }, { column: 'id' }])
+    .limit(f.limit + 1)) as (AppointmentRow & { startsAtUs: number })[];
+  return toPage(rows, f.limit, (r) => [r.startsAtUs, r.id]);
 }
 
 /** Returns one appointment the actor may see; 404 otherwise. */

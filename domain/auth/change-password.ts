@@ -22,13 +22,21 @@ export async function changePassword(
   await assertFailuresUnderLimit(key, services().config.authRateLimitPerAccount);
   const newHash = await hashPassword(input.newPassword);
   const result = await withTransaction(async (trx) => {
-    const user = (await trx('users').where({ id: actor.userId }).forUpdate().first('id', 'role', 'passwordHash')) as
-      | { id: string; role: Role; passwordHash: string }
-      | undefined;
+    const user = (await trx('users')
+      .where({ id: actor.userId })
+      .forUpdate()
+      .first('id', 'role', 'passwordHash')) as { id: string; role: Role; passwordHash: string } | undefined;
     if (!user) throw new NotFoundError('user');
     if (!(await verifyPassword(input.oldPassword, user.passwordHash))) {
       await recordSecurityEvent(
-        { actor, entity: 'user', entityId: user.id, action: 'change_password', outcome: 'failure', details: { reason: 'wrong_password' } },
+        {
+          actor,
+          entity: 'user',
+          entityId: user.id,
+          action: 'change_password',
+          outcome: 'failure',
+          details: { reason: 'wrong_password' },
+        },
         meta,
         trx,
       );
@@ -36,9 +44,17 @@ export async function changePassword(
     }
     const [updated] = await trx('users')
       .where({ id: user.id })
-      .update({ passwordHash: newHash, tokenGeneration: trx.raw('token_generation + 1'), updatedAt: trx.fn.now() })
+      .update({
+        passwordHash: newHash,
+        tokenGeneration: trx.raw('token_generation + 1'),
+        updatedAt: trx.fn.now(),
+      })
       .returning(['id', 'role', 'tokenGeneration']);
-    await recordSecurityEvent({ actor, entity: 'user', entityId: user.id, action: 'change_password', outcome: 'success' }, meta, trx);
+    await recordSecurityEvent(
+      { actor, entity: 'user', entityId: user.id, action: 'change_password', outcome: 'success' },
+      meta,
+      trx,
+    );
     return updated as { id: string; role: Role; tokenGeneration: number };
   });
   if (!result) {

@@ -21,13 +21,23 @@ export interface LoginResult {
  * account's state decide: 403 `account_removed`, `account_suspended`, `email_not_verified` or
  * `account_pending`. Failures per typed email are limited (429 before any check once exceeded).
  */
-export async function login(input: { email: string; password: string }, meta: RequestMeta = {}): Promise<LoginResult> {
+export async function login(
+  input: { email: string; password: string },
+  meta: RequestMeta = {},
+): Promise<LoginResult> {
   const key = accountKey('login', input.email);
   await assertFailuresUnderLimit(key, services().config.authRateLimitPerAccount);
   const user = (await db()('users')
     .whereRaw('lower(email) = lower(?)', [input.email])
     .first('id', 'role', 'status', 'emailVerified', 'passwordHash', 'tokenGeneration')) as
-    | { id: string; role: Role; status: string; emailVerified: boolean; passwordHash: string; tokenGeneration: number }
+    | {
+        id: string;
+        role: Role;
+        status: string;
+        emailVerified: boolean;
+        passwordHash: string;
+        tokenGeneration: number;
+      }
     | undefined;
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
   if (!user || !ok) {
@@ -39,7 +49,9 @@ export async function login(input: { email: string; password: string }, meta: Re
         entityId: user?.id,
         action: 'login',
         outcome: 'failure',
-        details: user ? { reason: 'wrong_password' } : { reason: 'unknown_email', email: input.email.toLowerCase() },
+        details: user
+          ? { reason: 'wrong_password' }
+          : { reason: 'unknown_email', email: input.email.toLowerCase() },
       },
       meta,
     );
@@ -48,7 +60,14 @@ export async function login(input: { email: string; password: string }, meta: Re
   const refusal = refuseLogin(user);
   if (refusal) {
     await recordSecurityEvent(
-      { actor: { userId: user.id, role: user.role }, entity: 'session', entityId: user.id, action: 'login', outcome: 'denied', details: { reason: refusal.code } },
+      {
+        actor: { userId: user.id, role: user.role },
+        entity: 'session',
+        entityId: user.id,
+        action: 'login',
+        outcome: 'denied',
+        details: { reason: refusal.code },
+      },
       meta,
     );
     throw refusal;
@@ -56,7 +75,13 @@ export async function login(input: { email: string; password: string }, meta: Re
   await clearFailures(key);
   const { token, expiresAt } = issueToken(user);
   await recordSecurityEvent(
-    { actor: { userId: user.id, role: user.role }, entity: 'session', entityId: user.id, action: 'login', outcome: 'success' },
+    {
+      actor: { userId: user.id, role: user.role },
+      entity: 'session',
+      entityId: user.id,
+      action: 'login',
+      outcome: 'success',
+    },
     meta,
   );
   return { token, expiresAt, user: (await loadUserView(user.id))! };
@@ -64,11 +89,14 @@ export async function login(input: { email: string; password: string }, meta: Re
 
 /** Why an account whose password matched may not sign in, or undefined when it may. */
 function refuseLogin(user: { status: string; emailVerified: boolean }): AppError | undefined {
-  if (user.status === 'removed') return new ForbiddenError('account_removed', 'This account has been removed.');
-  if (user.status === 'suspended') return new AppError(403, 'account_suspended', 'This account is suspended.');
+  if (user.status === 'removed')
+    return new ForbiddenError('account_removed', 'This account has been removed.');
+  if (user.status === 'suspended')
+    return new AppError(403, 'account_suspended', 'This account is suspended.');
   if (!user.emailVerified) {
     return new ForbiddenError('email_not_verified', 'Confirm your email address first; we sent you a link.');
   }
-  if (user.status === 'pending') return new ForbiddenError('account_pending', 'This account is waiting for approval.');
+  if (user.status === 'pending')
+    return new ForbiddenError('account_pending', 'This account is waiting for approval.');
   return undefined;
 }

@@ -18,7 +18,7 @@ export async function hitRateLimit(key: string): Promise<WindowRow> {
     `insert into rate_limits (key, window_start, hits)
      values (?, date_bin(make_interval(secs => ?), now(), timestamptz 'epoch'), 1)
      on conflict (key, window_start) do update set hits = rate_limits.hits + 1
-     returning hits, ceil(extract(epoch from window_start + make_interval(secs => ?) - now()))::int as retry_after`,
+     returning hits, ceil(extract(epoch from window_start + make_interval(secs => ?) - now()))::int as "retryAfter"`,
     [key, RATE_WINDOW_SECONDS, RATE_WINDOW_SECONDS],
   );
   return rows[0] as WindowRow;
@@ -29,7 +29,7 @@ export async function peekRateLimit(key: string): Promise<WindowRow> {
   const { rows } = await db().raw(
     `select coalesce(max(hits), 0)::int as hits,
             ceil(extract(epoch from date_bin(make_interval(secs => ?), now(), timestamptz 'epoch')
-                 + make_interval(secs => ?) - now()))::int as retry_after
+                 + make_interval(secs => ?) - now()))::int as "retryAfter"
        from rate_limits
       where key = ? and window_start = date_bin(make_interval(secs => ?), now(), timestamptz 'epoch')`,
     [RATE_WINDOW_SECONDS, RATE_WINDOW_SECONDS, key, RATE_WINDOW_SECONDS],

@@ -39,7 +39,9 @@ export async function queueVerificationEmail(trx: Trx, userId: string): Promise<
 export async function registerUser(input: RegisterInput, _meta: RequestMeta = {}): Promise<UserView> {
   const role = input.role ?? 'patient';
   if (role !== 'doctor' && input.specialization !== undefined) {
-    throw new ValidationError('The request is invalid.', [{ path: '/specialization', message: 'is only accepted for doctors' }]);
+    throw new ValidationError('The request is invalid.', [
+      { path: '/specialization', message: 'is only accepted for doctors' },
+    ]);
   }
   const passwordHash = await hashPassword(input.password);
   return withTransaction(async (trx) => {

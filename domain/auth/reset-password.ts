@@ -25,9 +25,9 @@ const invalidOtp = () => new BadRequestError('invalid_otp', 'The code is invalid
 export async function resetPassword(input: ResetPasswordInput, meta: RequestMeta = {}): Promise<void> {
   const key = accountKey('otp', input.email);
   await assertFailuresUnderLimit(key, services().config.authRateLimitPerAccount);
-  const user = (await db()('users').whereRaw('lower(email) = lower(?)', [input.email]).first('id', 'role', 'status')) as
-    | { id: string; role: Role; status: string }
-    | undefined;
+  const user = (await db()('users')
+    .whereRaw('lower(email) = lower(?)', [input.email])
+    .first('id', 'role', 'status')) as { id: string; role: Role; status: string } | undefined;
   const outcome = await withTransaction(async (trx) => {
     if (!user || user.status === 'removed' || user.status === 'suspended') return 'invalid' as const;
     const reset = await trx('passwordResets')
@@ -44,7 +44,14 @@ export async function resetPassword(input: ResetPasswordInput, meta: RequestMeta
         .where({ id: reset.id })
         .update({ failedAttempts: attempts, voidedAt: attempts >= OTP_MAX_ATTEMPTS ? trx.fn.now() : null });
       await recordSecurityEvent(
-        { actor: { userId: user.id, role: user.role }, entity: 'user', entityId: user.id, action: 'reset_password', outcome: 'failure', details: { reason: 'wrong_otp', attempts } },
+        {
+          actor: { userId: user.id, role: user.role },
+          entity: 'user',
+          entityId: user.id,
+          action: 'reset_password',
+          outcome: 'failure',
+          details: { reason: 'wrong_otp', attempts },
+        },
         meta,
         trx,
       );
@@ -62,7 +69,13 @@ export async function resetPassword(input: ResetPasswordInput, meta: RequestMeta
         updatedAt: trx.fn.now(),
       });
     await recordSecurityEvent(
-      { actor: { userId: user.id, role: user.role }, entity: 'user', entityId: user.id, action: 'reset_password', outcome: 'success' },
+      {
+        actor: { userId: user.id, role: user.role },
+        entity: 'user',
+        entityId: user.id,
+        action: 'reset_password',
+        outcome: 'success',
+      },
       meta,
       trx,
     );

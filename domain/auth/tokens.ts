@@ -8,6 +8,9 @@ import type { Actor, AdminSubRole, Role } from './actor.js';
 /** The only algorithm accepted; pinning it is what defeats `alg: none` and key-confusion tokens. */
 const ALGORITHM = 'HS256';
 
+const isUuid = (v: unknown): v is string =>
+  typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+
 interface Claims {
   sub: string;
   role: Role;
@@ -46,13 +49,14 @@ export async function authenticateToken(token: string): Promise<Actor> {
   } catch {
     throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
   }
-  if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || typeof claims.gen !== 'number') {
+  if (!isUuid(claims.sub) || !isUuid(claims.jti) || typeof claims.gen !== 'number') {
     throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
   }
   const row = await db()
     .raw(
-      `select u.id, u.role, u.admin_roles, u.status, u.token_generation, p.id as patient_id,
-              exists (select 1 from revoked_tokens r where r.jti = ?::uuid) as revoked
+      // Raw results bypass the snake_case mappers, hence the quoted camelCase aliases.
+      `select u.id, u.role, u.admin_roles as "adminRoles", u.status, u.token_generation as "tokenGeneration",
+              p.id as "patientId", exists (select 1 from revoked_tokens r where r.jti = ?::uuid) as revoked
          from users u left join patients p on p.user_id = u.id and p.deleted_at is null
         where u.id = ?::uuid`,
       [claims.jti, claims.sub],

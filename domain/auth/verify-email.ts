@@ -32,7 +32,13 @@ export async function verifyEmail(token: string, meta: RequestMeta = {}): Promis
       })
       .returning(['id', 'role']);
     await recordSecurityEvent(
-      { actor: { userId: user.id, role: user.role }, entity: 'user', entityId: user.id, action: 'verify_email', outcome: 'success' },
+      {
+        actor: { userId: user.id, role: user.role },
+        entity: 'user',
+        entityId: user.id,
+        action: 'verify_email',
+        outcome: 'success',
+      },
       meta,
       trx,
     );
@@ -45,7 +51,9 @@ export async function verifyEmail(token: string, meta: RequestMeta = {}): Promis
  * same whether or not the email belongs to an account (no enumeration), so it returns nothing.
  */
 export async function resendVerification(email: string): Promise<void> {
-  const user = await db()('users').whereRaw('lower(email) = lower(?)', [email]).first('id', 'emailVerified', 'status');
+  const user = await db()('users')
+    .whereRaw('lower(email) = lower(?)', [email])
+    .first('id', 'emailVerified', 'status');
   if (!user || user.emailVerified || user.status === 'removed' || user.status === 'suspended') return;
   await withTransaction(async (trx) => {
     // Serialises concurrent resends of one account, so the one-live-link index never trips.

@@ -9,6 +9,7 @@ import { doctorViewQuery, type DoctorView } from './doctor-view.js';
  */
 export async function getDoctor(actor: Actor, doctorId: string): Promise<DoctorView> {
   const row = (await doctorViewQuery(db()).where('d.id', doctorId).first()) as DoctorView | undefined;
-  if (!row || (row.status !== 'active' && !isAdmin(actor) && actor.userId !== doctorId)) throw new NotFoundError('doctor');
+  if (!row || (row.status !== 'active' && !isAdmin(actor) && actor.userId !== doctorId))
+    throw new NotFoundError('doctor');
   return row;
 }

@@ -20,17 +20,32 @@ export interface UpdateDoctorInput {
  * Updates a doctor's profile: the doctor themself or an admin. Another doctor gets 403 (the
  * profile is visible to them, so 404 would be a lie); an unknown id 404.
  */
-export async function updateDoctor(actor: Actor, doctorId: string, input: UpdateDoctorInput): Promise<DoctorView> {
+export async function updateDoctor(
+  actor: Actor,
+  doctorId: string,
+  input: UpdateDoctorInput,
+): Promise<DoctorView> {
   if (input.timeZone !== undefined) assertTimeZone(input.timeZone);
   return withTransaction(async (trx) => {
     const current = await trx('doctors').select('id').where({ id: doctorId }).forUpdate().first();
     if (!current) throw new NotFoundError('doctor');
-    if (!isAdmin(actor) && actor.userId !== doctorId) throw new ForbiddenError('forbidden', 'Only the doctor or an admin may change this profile.');
+    if (!isAdmin(actor) && actor.userId !== doctorId)
+      throw new ForbiddenError('forbidden', 'Only the doctor or an admin may change this profile.');
     const patch: Record<string, unknown> = { ...input, updatedAt: trx.fn.now() };
     if (typeof input.currency === 'string') patch.currency = input.currency.toLowerCase();
     if (typeof input.contactEmail === 'string') patch.contactEmail = input.contactEmail.toLowerCase();
     await trx('doctors').update(patch).where({ id: doctorId });
-    await recordAudit(actor, { entity: 'doctor', entityId: doctorId, action: 'update', outcome: 'success', details: { fields: Object.keys(input) } }, trx);
+    await recordAudit(
+      actor,
+      {
+        entity: 'doctor',
+        entityId: doctorId,
+        action: 'update',
+        outcome: 'success',
+        details: { fields: Object.keys(input) },
+      },
+      trx,
+    );
     return (await doctorViewQuery(trx).where('d.id', doctorId).first()) as DoctorView;
   });
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { isJobId } from './get-job.js';
-import { auditJobAction, type JobOperator } from './job-operator.js';
+import { auditJobAction, describeOperator, type JobOperator } from './job-operator.js';
 import { presentJob, type JobView } from './job-state.js';
 import { readJob } from './retry-job.js';
 
@@ -20,7 +20,7 @@ export async function cancelJob(op: JobOperator, id: string, mode: CancelMode = 
   return knex.transaction(async (trx) => {
     const before = await readJob(trx, id);
     if (!before) throw new NotFoundError('job');
-    const message = `Cancelled by ${op.via === 'cli' ? `operator ${op.osUser ?? ''}`.trim() : `administrator ${op.actorId}`}`;
+    const message = `Cancelled by ${describeOperator(op)}`;
     const { rows } =
       mode === 'remove'
         ? await trx.raw(`select id from graphile_worker.complete_jobs(array[?::bigint])`, [id])

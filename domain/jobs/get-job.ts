@@ -3,6 +3,7 @@ import { db } from '../../db/knex.js';
 import { NotFoundError } from '../../lib/errors.js';
 import {
   JOB_COLUMNS,
+  camelRows,
   presentJob,
   presentRun,
   presentRunAsJob,
@@ -44,8 +45,8 @@ export async function getJob(id: string, knex: Knex = db()): Promise<JobDetail> 
     id,
     RUNS_SHOWN,
   ]);
-  const history = runs as JobRunRow[];
-  const live = rows[0] as (JobRow & { flags: Record<string, true> | null; payload: unknown }) | undefined;
+  const history = camelRows<JobRunRow>(runs);
+  const live = camelRows<JobRow & { flags: Record<string, true> | null; payload: unknown }>(rows)[0];
   if (live) {
     return { ...presentJob(live), payload: redactPayload(live.payload), flags: live.flags, runs: history.map(presentRun) };
   }

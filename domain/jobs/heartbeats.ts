@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import type { Logger } from '../../lib/logger.js';
+import { camelRows } from './job-state.js';
 
 export interface HeartbeatOptions {
   /** How often each worker pool writes its heartbeat. (Default: 15000 ms) */
@@ -99,7 +100,7 @@ export async function recoverStaleWorkers(knex: Knex, staleSeconds: number): Pro
         group by j.locked_by, h.last_seen`,
       [staleSeconds, staleSeconds],
     );
-    const dead = rows as RecoveredWorker[];
+    const dead = camelRows<RecoveredWorker>(rows);
     if (dead.length) {
       await trx.raw('select graphile_worker.force_unlock_workers(?::text[])', [dead.map((d) => d.workerId)]);
       await trx('workerRecoveries').insert(

@@ -9,7 +9,6 @@ export const JOB_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 export interface JobRun {
   jobId: string;
   task: string;
-  queueName: string | null;
   jobKey: string | null;
   attempt: number;
   maxAttempts: number;
@@ -97,11 +96,11 @@ export class JobHistoryRecorder {
     try {
       await this.pool.query(
         `with runs as (
-           insert into job_history (job_id, task, queue_name, job_key, attempt, max_attempts, outcome, final, error,
+           insert into job_history (job_id, task, job_key, attempt, max_attempts, outcome, final, error,
                                     worker_id, started_at, finished_at, duration_ms)
-           select "jobId"::bigint, task, "queueName", "jobKey", attempt, "maxAttempts", outcome, final, error,
+           select "jobId"::bigint, task, "jobKey", attempt, "maxAttempts", outcome, final, error,
                   "workerId", "startedAt", greatest("finishedAt", "startedAt"), greatest("durationMs", 0)
-             from json_to_recordset($1::json) as r("jobId" text, task text, "queueName" text, "jobKey" text,
+             from json_to_recordset($1::json) as r("jobId" text, task text, "jobKey" text,
                   attempt int, "maxAttempts" int, outcome text, final boolean, error text, "workerId" text,
                   "startedAt" timestamptz, "finishedAt" timestamptz, "durationMs" int)
            returning 1

@@ -64,7 +64,6 @@ export interface JobRunRow {
   id: number;
   jobId: number;
   task: string;
-  queueName: string | null;
   jobKey: string | null;
   attempt: number;
   maxAttempts: number;
@@ -135,7 +134,7 @@ export function presentRunAsJob(run: JobRunRow): JobView {
     createdAt: iso(run.startedAt)!,
     permanentlyFailed: run.final,
     key: run.jobKey,
-    queueName: run.queueName,
+    queueName: null,
     priority: 0,
     lockedAt: null,
     lockedBy: null,
@@ -173,4 +172,14 @@ export function redactPayload(value: unknown): unknown {
     );
   }
   return value;
+}
+
+const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * camelCases the column names of `knex.raw` rows: the Knex snake_case mappers only post-process
+ * query-builder results, and raw SQL is unavoidable on graphile-worker's schema.
+ */
+export function camelRows<T>(rows: Record<string, unknown>[]): T[] {
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [camel(k), v])) as T);
 }

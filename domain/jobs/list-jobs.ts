@@ -3,6 +3,7 @@ import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
 import {
   JOB_COLUMNS,
+  camelRows,
   STATE_PREDICATE,
   presentJob,
   presentRunAsJob,
@@ -47,7 +48,7 @@ export async function listJobs(input: ListJobsInput, knex: Knex = db()): Promise
       `select h.* from job_history h where ${where.join(' and ')} order by h.id desc limit ?`,
       [...bindings, input.limit + 1],
     );
-    const page = toPage(rows as JobRunRow[], input.limit, (r) => [r.id]);
+    const page = toPage(camelRows<JobRunRow>(rows), input.limit, (r) => [r.id]);
     return { items: page.items.map(presentRunAsJob), nextCursor: page.nextCursor };
   }
   if (input.state) where.push(STATE_PREDICATE[input.state]);
@@ -65,6 +66,6 @@ export async function listJobs(input: ListJobsInput, knex: Knex = db()): Promise
       order by j.id desc limit ?`,
     [...bindings, input.limit + 1],
   );
-  const page = toPage(rows as JobRow[], input.limit, (r) => [r.id]);
+  const page = toPage(camelRows<JobRow>(rows), input.limit, (r) => [r.id]);
   return { items: page.items.map(presentJob), nextCursor: page.nextCursor };
 }

@@ -3,7 +3,7 @@ import { db } from '../../db/knex.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { isJobId } from './get-job.js';
 import { auditJobAction, type JobOperator } from './job-operator.js';
-import { JOB_COLUMNS, presentJob, type JobRow, type JobView } from './job-state.js';
+import { JOB_COLUMNS, camelRows, presentJob, type JobRow, type JobView } from './job-state.js';
 
 /**
  * Wakes idle workers after jobs became runnable outside `add_job` (which notifies by itself):
@@ -16,7 +16,7 @@ export async function nudgeWorkers(trx: Knex | Knex.Transaction, count: number):
 /** Reads a live job in a transaction, for the 404-or-409 answer after an admin function refused it. */
 export async function readJob(trx: Knex | Knex.Transaction, id: string): Promise<JobRow | undefined> {
   const { rows } = await trx.raw(`select ${JOB_COLUMNS} from graphile_worker.jobs j where j.id = ?::bigint`, [id]);
-  return rows[0] as JobRow | undefined;
+  return camelRows<JobRow>(rows)[0];
 }
 
 /**

@@ -10,9 +10,16 @@ import { MAPPING_COLUMNS, type MappingRow } from './mapping.js';
  * 404 for an unknown or deleted patient or an inactive doctor; 409 `duplicate` for an existing pair
  * (the unique constraint decides, so two concurrent requests cannot both succeed).
  */
-export async function createMapping(actor: Actor, input: { patientId: string; doctorId: string }): Promise<MappingRow> {
+export async function createMapping(
+  actor: Actor,
+  input: { patientId: string; doctorId: string },
+): Promise<MappingRow> {
   return withTransaction(async (trx) => {
-    const patient = await trx('patients').select('id').where({ id: input.patientId }).whereNull('deletedAt').first();
+    const patient = await trx('patients')
+      .select('id')
+      .where({ id: input.patientId })
+      .whereNull('deletedAt')
+      .first();
     if (!patient) throw new NotFoundError('patient');
     const doctor = await trx({ d: 'doctors' })
       .join({ u: 'users' }, 'u.id', 'd.id')
@@ -26,7 +33,14 @@ export async function createMapping(actor: Actor, input: { patientId: string; do
       .returning(MAPPING_COLUMNS)) as MappingRow[];
     await recordAudit(
       actor,
-      { entity: 'mapping', entityId: row.id, action: 'create', outcome: 'success', patientId: row.patientId, details: { doctorId: row.doctorId } },
+      {
+        entity: 'mapping',
+        entityId: row.id,
+        action: 'create',
+        outcome: 'success',
+        patientId: row.patientId,
+        details: { doctorId: row.doctorId },
+      },
       trx,
     );
     return row;

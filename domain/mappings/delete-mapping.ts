@@ -9,11 +9,21 @@ import type { Actor } from '../auth/actor.js';
  */
 export async function deleteMapping(actor: Actor, mappingId: string): Promise<void> {
   await withTransaction(async (trx) => {
-    const [row] = await trx('patientDoctorMappings').delete().where({ id: mappingId }).returning(['patientId', 'doctorId']);
+    const [row] = await trx('patientDoctorMappings')
+      .delete()
+      .where({ id: mappingId })
+      .returning(['patientId', 'doctorId']);
     if (!row) throw new NotFoundError('mapping');
     await recordAudit(
       actor,
-      { entity: 'mapping', entityId: mappingId, action: 'delete', outcome: 'success', patientId: row.patientId, details: { doctorId: row.doctorId } },
+      {
+        entity: 'mapping',
+        entityId: mappingId,
+        action: 'delete',
+        outcome: 'success',
+        patientId: row.patientId,
+        details: { doctorId: row.doctorId },
+      },
       trx,
     );
   });

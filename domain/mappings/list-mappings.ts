@@ -18,7 +18,9 @@ export async function listMappings(actor: Actor, query: ListMappingsQuery) {
   const after = decodeCursor(query.cursor, 2);
   const qb = db()('patientDoctorMappings as m')
     .select(MAPPING_COLUMNS.map((c) => `m.${c}`))
-    .select(db().raw(`to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`))
+    .select(
+      db().raw(`to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`),
+    )
     .join('patients as p', 'p.id', 'm.patientId')
     .whereNull('p.deletedAt');
   if (actor.role === 'doctor') qb.where('m.doctorId', actor.userId);

@@ -11,4 +11,7 @@ export interface MappingRow {
 
 export const MAPPING_COLUMNS = ['id', 'patientId', 'doctorId', 'createdBy', 'createdAt'];
 
-mapConstraint('patient_doctor_mappings_pair_unique', () => new ConflictError('duplicate', 'The patient is already mapped to this doctor.'));
+mapConstraint(
+  'patient_doctor_mappings_pair_unique',
+  () => new ConflictError('duplicate', 'The patient is already mapped to this doctor.'),
+);

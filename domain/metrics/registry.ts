@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { JOB_DURATION_BUCKETS } from '../jobs/history.js';
+import { camelRows } from '../jobs/job-state.js';
 import { jobStats } from '../jobs/job-stats.js';
 
 /**
@@ -54,7 +55,7 @@ interface TotalsRow {
 /** Prometheus text for the cluster-wide job metrics, read from `job_task_totals` and the queue. */
 async function jobMetricsText(knex: Knex, staleSeconds: number): Promise<string> {
   const [{ rows }, stats] = await Promise.all([knex.raw('select * from job_task_totals order by task'), jobStats(knex, staleSeconds)]);
-  const totals = rows as TotalsRow[];
+  const totals = camelRows<TotalsRow>(rows);
   const out: string[] = [];
   const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 

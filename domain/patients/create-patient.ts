@@ -3,7 +3,13 @@ import { ValidationError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
-import { assertBirthDate, assertTimeZone, birthDateFromAge, PATIENT_COLUMNS, type PatientRow } from './patient.js';
+import {
+  assertBirthDate,
+  assertTimeZone,
+  birthDateFromAge,
+  PATIENT_COLUMNS,
+  type PatientRow,
+} from './patient.js';
 
 export interface CreatePatientInput {
   name: string;
@@ -24,7 +30,9 @@ export interface CreatePatientInput {
  */
 export async function createPatient(actor: Actor, input: CreatePatientInput): Promise<PatientRow> {
   if (input.birthDate !== undefined && input.age !== undefined) {
-    throw new ValidationError('Give a birth date or an age, not both.', [{ path: '/age', message: 'cannot be combined with birthDate' }]);
+    throw new ValidationError('Give a birth date or an age, not both.', [
+      { path: '/age', message: 'cannot be combined with birthDate' },
+    ]);
   }
   if (input.birthDate !== undefined) assertBirthDate(input.birthDate);
   const timeZone = input.timeZone ?? services().config.clinicTimeZone;
@@ -45,11 +53,22 @@ export async function createPatient(actor: Actor, input: CreatePatientInput): Pr
       })
       .returning(PATIENT_COLUMNS.map((c) => c.replace('patients.', '')))) as PatientRow[];
     if (actor.role === 'doctor') {
-      await trx('patientDoctorMappings').insert({ patientId: row.id, doctorId: actor.userId, createdBy: actor.userId });
+      await trx('patientDoctorMappings').insert({
+        patientId: row.id,
+        doctorId: actor.userId,
+        createdBy: actor.userId,
+      });
     }
     await recordAudit(
       actor,
-      { entity: 'patient', entityId: row.id, action: 'create', outcome: 'success', patientId: row.id, details: { mappedToSelf: actor.role === 'doctor' } },
+      {
+        entity: 'patient',
+        entityId: row.id,
+        action: 'create',
+        outcome: 'success',
+        patientId: row.id,
+        details: { mappedToSelf: actor.role === 'doctor' },
+      },
       trx,
     );
     return row;

@@ -11,7 +11,12 @@ import type { Actor } from '../auth/actor.js';
  */
 export async function deletePatient(actor: Actor, patientId: string): Promise<void> {
   await withTransaction(async (trx) => {
-    const patient = await trx('patients').select('id').where({ id: patientId }).whereNull('deletedAt').forUpdate().first();
+    const patient = await trx('patients')
+      .select('id')
+      .where({ id: patientId })
+      .whereNull('deletedAt')
+      .forUpdate()
+      .first();
     if (!patient) throw new NotFoundError('patient');
     const upcoming = await trx('appointments')
       .where({ patientId })
@@ -19,9 +24,18 @@ export async function deletePatient(actor: Actor, patientId: string): Promise<vo
       .where('endsAt', '>', trx.fn.now())
       .first('id');
     if (upcoming) {
-      throw new ConflictError('conflict', 'The patient has upcoming appointments; cancel them before deleting the patient.');
+      throw new ConflictError(
+        'conflict',
+        'The patient has upcoming appointments; cancel them before deleting the patient.',
+      );
     }
-    await trx('patients').update({ deletedAt: trx.fn.now(), updatedAt: trx.fn.now() }).where({ id: patientId });
-    await recordAudit(actor, { entity: 'patient', entityId: patientId, action: 'delete', outcome: 'success', patientId }, trx);
+    await trx('patients')
+      .update({ deletedAt: trx.fn.now(), updatedAt: trx.fn.now() })
+      .where({ id: patientId });
+    await recordAudit(
+      actor,
+      { entity: 'patient', entityId: patientId, action: 'delete', outcome: 'success', patientId },
+      trx,
+    );
   });
 }

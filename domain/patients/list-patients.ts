@@ -22,10 +22,18 @@ const digits = (s: string) => s.replace(/[^0-9]/g, '');
  */
 export async function listPatients(actor: Actor, query: ListPatientsQuery) {
   const after = decodeCursor(query.cursor, 2);
-  const qb = applyPatientScope(db()('patients').select([...PATIENT_COLUMNS, db().raw('lower(patients.name) as sort_name')]), actor, 'demographics', 'read');
-  const nameLike = (w: typeof qb, term: string) => w.whereRaw('lower(patients.name) like ?', [`%${escapeLike(term.toLowerCase())}%`]);
+  const qb = applyPatientScope(
+    db()('patients').select([...PATIENT_COLUMNS, db().raw('lower(patients.name) as sort_name')]),
+    actor,
+    'demographics',
+    'read',
+  );
+  const nameLike = (w: typeof qb, term: string) =>
+    w.whereRaw('lower(patients.name) like ?', [`%${escapeLike(term.toLowerCase())}%`]);
   const phoneLike = (w: typeof qb, term: string) =>
-    w.whereRaw(`regexp_replace(coalesce(patients.phone, ''), '[^0-9]', '', 'g') like ?`, [`%${escapeLike(digits(term))}%`]);
+    w.whereRaw(`regexp_replace(coalesce(patients.phone, ''), '[^0-9]', '', 'g') like ?`, [
+      `%${escapeLike(digits(term))}%`,
+    ]);
   if (query.name) nameLike(qb, query.name);
   if (query.phone) {
     if (!digits(query.phone)) qb.whereRaw('false');
@@ -39,6 +47,8 @@ export async function listPatients(actor: Actor, query: ListPatientsQuery) {
     });
   }
   if (after) qb.whereRaw('(lower(patients.name), patients.id) > (?, ?::uuid)', after);
-  const rows = (await qb.orderByRaw('lower(patients.name), patients.id').limit(query.limit + 1)) as (PatientRow & { sortName: string })[];
+  const rows = (await qb
+    .orderByRaw('lower(patients.name), patients.id')
+    .limit(query.limit + 1)) as (PatientRow & { sortName: string })[];
   return toPage(rows, query.limit, (r) => [r.sortName, r.id]);
 }

@@ -39,7 +39,9 @@ export const PATIENT_COLUMNS = [
 /** Throws a 400 naming `path` unless `zone` is a known IANA time zone. */
 export function assertTimeZone(zone: string, path = '/timeZone'): void {
   if (!IANAZone.isValidZone(zone)) {
-    throw new ValidationError('The request is invalid.', [{ path, message: 'must be an IANA time zone such as Europe/Berlin' }]);
+    throw new ValidationError('The request is invalid.', [
+      { path, message: 'must be an IANA time zone such as Europe/Berlin' },
+    ]);
   }
 }
 

@@ -22,11 +22,20 @@ export const PATIENT_SELF_EDITABLE = ['name', 'phone', 'address', 'gender', 'tim
  * Changes a patient's demographics (demographics write): 404 when the actor may not reach the
  * patient, 403 when a patient tries to change a field reserved for the care team.
  */
-export async function updatePatient(actor: Actor, patientId: string, input: UpdatePatientInput): Promise<PatientRow> {
+export async function updatePatient(
+  actor: Actor,
+  patientId: string,
+  input: UpdatePatientInput,
+): Promise<PatientRow> {
   if (actor.role === 'patient') {
-    const reserved = Object.keys(input).filter((k) => !(PATIENT_SELF_EDITABLE as readonly string[]).includes(k));
+    const reserved = Object.keys(input).filter(
+      (k) => !(PATIENT_SELF_EDITABLE as readonly string[]).includes(k),
+    );
     if (reserved.length) {
-      throw new ForbiddenError('forbidden', `Patients may change only ${PATIENT_SELF_EDITABLE.join(', ')}; ask the clinic to change ${reserved.join(', ')}.`);
+      throw new ForbiddenError(
+        'forbidden',
+        `Patients may change only ${PATIENT_SELF_EDITABLE.join(', ')}; ask the clinic to change ${reserved.join(', ')}.`,
+      );
     }
   }
   if (input.birthDate) assertBirthDate(input.birthDate);
@@ -43,7 +52,18 @@ export async function updatePatient(actor: Actor, patientId: string, input: Upda
       .whereNull('deletedAt')
       .returning(PATIENT_COLUMNS.map((c) => c.replace('patients.', '')))) as PatientRow[];
     if (!row) throw new NotFoundError('patient');
-    await recordAudit(actor, { entity: 'patient', entityId: patientId, action: 'update', outcome: 'success', patientId, details: { fields: Object.keys(input) } }, trx);
+    await recordAudit(
+      actor,
+      {
+        entity: 'patient',
+        entityId: patientId,
+        action: 'update',
+        outcome: 'success',
+        patientId,
+        details: { fields: Object.keys(input) },
+      },
+      trx,
+    );
     return row;
   });
 }

@@ -26,11 +26,12 @@ export interface AddToQueueInput {
  * unique index on (day, queue, number) guarantees it. A patient already WAITING or IN_PROGRESS in the
  * same queue today answers 409 `duplicate`. Doctors add patients they care for, to their own queue.
  */
-export function addToQueue(actor: Actor, input: AddToQueueInput): Promise<QueueEntryRow> {
+export async function addToQueue(actor: Actor, input: AddToQueueInput): Promise<QueueEntryRow> {
   let doctorId = input.doctorId ?? null;
   if (actor.role === 'doctor') {
     doctorId ??= actor.userId;
-    if (doctorId !== actor.userId) throw new ForbiddenError('forbidden', "Doctors add patients to their own queue only.");
+    if (doctorId !== actor.userId)
+      throw new ForbiddenError('forbidden', 'Doctors add patients to their own queue only.');
   }
   return withTransaction(async (trx) => {
     await loadPatientFor(actor, input.patientId, 'demographics', 'read', trx);

@@ -25,7 +25,10 @@ export function changeQueueStatus(actor: Actor, id: string, status: QueueStatus)
       .returning([...QUEUE_COLUMNS])) as QueueEntryRow[];
     if (!row) {
       const now = (await trx('queueEntries').where({ id }).first('status')) as { status: QueueStatus };
-      throw new ConflictError('invalid_transition', `A queue entry that is ${now.status} cannot become ${status}.`);
+      throw new ConflictError(
+        'invalid_transition',
+        `A queue entry that is ${now.status} cannot become ${status}.`,
+      );
     }
     await publishQueueChange(trx, 'updated', row);
     return row;

@@ -18,10 +18,15 @@ export interface ListQueueInput {
 export async function listQueue(actor: Actor, input: ListQueueInput) {
   const date = input.date ?? clinicToday(services().config.clinicTimeZone);
   const after = decodeCursor(input.cursor, 2);
-  const q = applyQueueReadScope(db()('queueEntries').select([...QUEUE_COLUMNS]), actor).where('clinicDate', date);
+  const q = applyQueueReadScope(db()('queueEntries').select([...QUEUE_COLUMNS]), actor).where(
+    'clinicDate',
+    date,
+  );
   if (input.status) q.where('status', input.status);
   if (input.doctorId) q.where('doctorId', input.doctorId);
   if (after) q.whereRaw('(number, id) > (?, ?::uuid)', after);
-  const rows = (await q.orderBy([{ column: 'number' }, { column: 'id' }]).limit(input.limit + 1)) as QueueEntryRow[];
+  const rows = (await q
+    .orderBy([{ column: 'number' }, { column: 'id' }])
+    .limit(input.limit + 1)) as QueueEntryRow[];
   return { date, ...toPage(rows, input.limit, (r) => [r.number, r.id]) };
 }

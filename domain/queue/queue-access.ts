@@ -6,7 +6,11 @@ import type { Actor } from '../auth/actor.js';
  * doctors their own queue plus the general queue, nurses, staff and admins everything.
  * The same rule as `canSeeQueueEntry`, in SQL.
  */
-export function applyQueueReadScope(qb: Knex.QueryBuilder, actor: Actor, alias = 'queueEntries'): Knex.QueryBuilder {
+export function applyQueueReadScope(
+  qb: Knex.QueryBuilder,
+  actor: Actor,
+  alias = 'queueEntries',
+): Knex.QueryBuilder {
   if (actor.role === 'patient') {
     return actor.patientId ? qb.where(`${alias}.patientId`, actor.patientId) : qb.whereRaw('false');
   }

@@ -78,7 +78,10 @@ export function clinicToday(timeZone: string, now: Date = new Date()): string {
  * Whether the actor may see a queue entry: patients their own entries, doctors their own queue and
  * the general queue, nurses, staff and admins every entry. Mirrors {@link applyQueueReadScope}.
  */
-export function canSeeQueueEntry(actor: Actor, entry: Pick<QueueEntryView, 'patientId' | 'doctorId'>): boolean {
+export function canSeeQueueEntry(
+  actor: Actor,
+  entry: Pick<QueueEntryView, 'patientId' | 'doctorId'>,
+): boolean {
   if (actor.role === 'patient') return actor.patientId !== undefined && entry.patientId === actor.patientId;
   if (actor.role === 'doctor') return entry.doctorId === undefined || entry.doctorId === actor.userId;
   return true;

@@ -4,7 +4,12 @@ import { PgListener } from '../../lib/pg-listener.js';
 import { services } from '../../lib/services.js';
 import { onShutdown } from '../../lib/shutdown.js';
 import type { Actor } from '../auth/actor.js';
-import { canSeeQueueEntry, toQueueEntryView, type QueueEntryRow, type QueueEntryView } from './queue-entry.js';
+import {
+  canSeeQueueEntry,
+  toQueueEntryView,
+  type QueueEntryRow,
+  type QueueEntryView,
+} from './queue-entry.js';
 
 /** The NOTIFY channel every queue change is published on. */
 export const QUEUE_CHANNEL = 'queue_changes';
@@ -19,7 +24,11 @@ export interface QueueChange {
  * Publishes a queue change with `pg_notify` on the writing transaction: PostgreSQL delivers it to
  * every listening process only when the transaction commits, and never after a rollback.
  */
-export async function publishQueueChange(trx: Knex.Transaction, action: QueueChange['action'], row: QueueEntryRow) {
+export async function publishQueueChange(
+  trx: Knex.Transaction,
+  action: QueueChange['action'],
+  row: QueueEntryRow,
+) {
   const change: QueueChange = { action, entry: toQueueEntryView(row) };
   await trx.raw('select pg_notify(?, ?)', [QUEUE_CHANNEL, JSON.stringify(change)]);
 }
@@ -32,9 +41,7 @@ let listener: PgListener | undefined;
  */
 function listenConnectionString(): string {
   const conn = (db().client as { config: Knex.Config }).config.connection as
-    | string
-    | { connectionString?: string }
-    | undefined;
+    string | { connectionString?: string } | undefined;
   const url = typeof conn === 'string' ? conn : conn?.connectionString;
   if (!url) throw new Error('the database connection has no connection string to LISTEN with');
   return url;

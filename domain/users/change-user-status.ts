@@ -29,12 +29,18 @@ export interface ChangeUserStatusInput {
  * @throws ForbiddenError for oneself or a higher account.
  * @throws ConflictError `invalid_transition` e.g. for a removed account.
  */
-export async function changeUserStatus(actor: Actor, userId: string, input: ChangeUserStatusInput): Promise<UserView> {
+export async function changeUserStatus(
+  actor: Actor,
+  userId: string,
+  input: ChangeUserStatusInput,
+): Promise<UserView> {
   const meta = { ip: actor.ip, requestId: actor.requestId };
   return withTransaction(async (trx) => {
-    const target = (await trx('users').where({ id: userId }).forUpdate().first('id', 'name', 'email', 'role', 'status')) as
-      | { id: string; name: string; email: string; role: Role; status: UserStatus }
-      | undefined;
+    const target = (await trx('users')
+      .where({ id: userId })
+      .forUpdate()
+      .first('id', 'name', 'email', 'role', 'status')) as
+      { id: string; name: string; email: string; role: Role; status: UserStatus } | undefined;
     if (!target) throw new NotFoundError('user');
     const denied =
       target.id === actor.userId
@@ -46,14 +52,24 @@ export async function changeUserStatus(actor: Actor, userId: string, input: Chan
             : undefined;
     if (denied) {
       await recordSecurityEvent(
-        { actor, entity: 'user', entityId: target.id, action: 'change_status', outcome: 'denied', details: { from: target.status, to: input.status } },
+        {
+          actor,
+          entity: 'user',
+          entityId: target.id,
+          action: 'change_status',
+          outcome: 'denied',
+          details: { from: target.status, to: input.status },
+        },
         meta,
       );
       throw new ForbiddenError('forbidden', denied);
     }
     if (target.status === input.status) return (await loadUserView(target.id, trx))!;
     if (!TRANSITIONS[target.status].includes(input.status)) {
-      throw new ConflictError('invalid_transition', `A ${target.status} account cannot become ${input.status}.`);
+      throw new ConflictError(
+        'invalid_transition',
+        `A ${target.status} account cannot become ${input.status}.`,
+      );
     }
     const endsSessions = input.status === 'suspended' || input.status === 'removed';
     await trx('users')

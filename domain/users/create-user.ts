@@ -33,10 +33,14 @@ export async function createUser(actor: Actor, input: CreateUserInput): Promise<
     throw new ForbiddenError('forbidden', 'Only a super-admin can create admin accounts.');
   }
   if (input.adminRoles !== undefined && input.role !== 'admin') {
-    throw new ValidationError('The request is invalid.', [{ path: '/adminRoles', message: 'is only accepted for admins' }]);
+    throw new ValidationError('The request is invalid.', [
+      { path: '/adminRoles', message: 'is only accepted for admins' },
+    ]);
   }
   if (input.specialization !== undefined && input.role !== 'doctor') {
-    throw new ValidationError('The request is invalid.', [{ path: '/specialization', message: 'is only accepted for doctors' }]);
+    throw new ValidationError('The request is invalid.', [
+      { path: '/specialization', message: 'is only accepted for doctors' },
+    ]);
   }
   const passwordHash = await hashPassword(input.password);
   return withTransaction(async (trx) => {

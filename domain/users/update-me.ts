@@ -20,10 +20,14 @@ export interface UpdateMeInput {
 export async function updateMe(actor: Actor, input: UpdateMeInput): Promise<UserView> {
   if (input.timeZone !== undefined) {
     if (actor.role !== 'patient') {
-      throw new ValidationError('The request is invalid.', [{ path: '/timeZone', message: 'is only accepted for patients' }]);
+      throw new ValidationError('The request is invalid.', [
+        { path: '/timeZone', message: 'is only accepted for patients' },
+      ]);
     }
     if (!IANAZone.isValidZone(input.timeZone)) {
-      throw new ValidationError('The request is invalid.', [{ path: '/timeZone', message: 'is not an IANA time zone' }]);
+      throw new ValidationError('The request is invalid.', [
+        { path: '/timeZone', message: 'is not an IANA time zone' },
+      ]);
     }
   }
   const fields: Record<string, unknown> = {};

@@ -3,7 +3,10 @@ import { db } from '../../db/knex.js';
 import { ConflictError, mapConstraint } from '../../lib/errors.js';
 import type { AdminSubRole, Role } from '../auth/actor.js';
 
-mapConstraint('users_email_unique', () => new ConflictError('duplicate', 'An account with this email already exists.'));
+mapConstraint(
+  'users_email_unique',
+  () => new ConflictError('duplicate', 'An account with this email already exists.'),
+);
 
 export type UserStatus = 'active' | 'pending' | 'suspended' | 'removed';
 
@@ -51,6 +54,9 @@ export function userViewQuery(trx: Knex | Knex.Transaction = db()) {
 }
 
 /** Loads one account's view, or undefined. */
-export async function loadUserView(id: string, trx: Knex | Knex.Transaction = db()): Promise<UserView | undefined> {
+export async function loadUserView(
+  id: string,
+  trx: Knex | Knex.Transaction = db(),
+): Promise<UserView | undefined> {
   return (await userViewQuery(trx).where('u.id', id).first()) as UserView | undefined;
 }

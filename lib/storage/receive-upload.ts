@@ -50,17 +50,28 @@ export interface ReceivedUpload {
  * 400 for a missing file, extra files or unknown fields. On any error no object is left behind
  * and the rest of the request body is discarded (or the connection closed when it keeps coming).
  */
-export async function receiveUpload(req: IncomingMessage, opts: ReceiveUploadOptions): Promise<ReceivedUpload> {
+export async function receiveUpload(
+  req: IncomingMessage,
+  opts: ReceiveUploadOptions,
+): Promise<ReceivedUpload> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > opts.maxBytes + MULTIPART_OVERHEAD) {
-    discard(req, 0);
+    // Reading a moderately oversized body lets the client see the 413; an absurd one is cut off.
+    discard(req, declared <= 8 * opts.maxBytes ? declared : 0);
     throw tooLarge(opts.maxBytes);
   }
   let parser: busboy.Busboy;
   try {
     parser = busboy({
       headers: req.headers,
-      limits: { fileSize: opts.maxBytes, files: 1, fields: opts.fields.length, fieldSize: 4096, parts: opts.fields.length + 1 },
+      limits: {
+        fileSize: opts.maxBytes,
+        files: 1,
+        // A little room past the accepted fields, so an unknown field is named in the 400.
+        fields: opts.fields.length + 4,
+        fieldSize: 4096,
+        parts: opts.fields.length + 6,
+      },
     });
   } catch {
     discard(req, 0);
@@ -75,8 +86,16 @@ export async function receiveUpload(req: IncomingMessage, opts: ReceiveUploadOpt
   };
 
   parser.on('field', (name, value, info) => {
-    if (!opts.fields.includes(name)) return fail(new ValidationError('The request is invalid.', [{ path: `/${name}`, message: 'is not an accepted field' }]));
-    if (info.valueTruncated) return fail(new ValidationError('The request is invalid.', [{ path: `/${name}`, message: 'is too long' }]));
+    if (!opts.fields.includes(name))
+      return fail(
+        new ValidationError('The request is invalid.', [
+          { path: `/${name}`, message: 'is not an accepted field' },
+        ]),
+      );
+    if (info.valueTruncated)
+      return fail(
+        new ValidationError('The request is invalid.', [{ path: `/${name}`, message: 'is too long' }]),
+      );
     fields[name] = value;
   });
   // Settles when parsing is over, or as soon as storing the file fails (413/415): no need to wait
@@ -98,7 +117,6 @@ export async function receiveUpload(req: IncomingMessage, opts: ReceiveUploadOpt
   const tooMany = () => fail(new ValidationError('The request has too many parts.'));
   parser.on('filesLimit', tooMany);
   parser.on('fieldsLimit', tooMany);
-  parser.on('partsLimit', tooMany);
   parser.on('close', () => settle());
   parser.on('error', () => {
     fail(new AppError(400, 'malformed_multipart', 'The multipart body could not be read.'));
@@ -118,7 +136,11 @@ export async function receiveUpload(req: IncomingMessage, opts: ReceiveUploadOpt
       })
     : undefined;
   if (firstError === undefined && file === undefined) {
-    fail(new ValidationError('The request is invalid.', [{ path: `/${opts.fileField}`, message: 'is required' }]));
+    fail(
+      new ValidationError('The request is invalid.', [
+        { path: `/${opts.fileField}`, message: 'is required' },
+      ]),
+    );
   }
   if (firstError !== undefined) {
     req.unpipe(parser);
@@ -148,7 +170,10 @@ function discard(req: IncomingMessage, budget: number): void {
 }
 
 /** Sniffs, hashes and stores one file part; rejects with 415/413 (the partial object is removed). */
-async function storeFile(stream: Readable & { truncated?: boolean }, opts: ReceiveUploadOptions): Promise<ReceivedFile> {
+async function storeFile(
+  stream: Readable & { truncated?: boolean },
+  opts: ReceiveUploadOptions,
+): Promise<ReceivedFile> {
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const head: Buffer[] = [];
   let headLength = 0;
@@ -167,7 +192,9 @@ async function storeFile(stream: Readable & { truncated?: boolean }, opts: Recei
   const ext = detected ? opts.types[detected.mime] : undefined;
   if (!detected || !ext) {
     stream.resume();
-    throw new UnsupportedMediaTypeError(`Only ${Object.keys(opts.types).join(', ')} files are accepted (checked by content).`);
+    throw new UnsupportedMediaTypeError(
+      `Only ${Object.keys(opts.types).join(', ')} files are accepted (checked by content).`,
+    );
   }
   const contentType = detected.mime;
   const hash = createHash('sha256');

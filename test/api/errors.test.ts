@@ -76,19 +76,19 @@ describe('API error contract', () => {
   it('answers malformed JSON with 400 malformed_json', async () => {
     const res = await post('/api/v1/probe/echo', '{"name": ');
     expect(res.status).to.equal(400);
-    expect((await res.json()).error.code).to.equal('malformed_json');
+    expect(((await res.json()) as any).error.code).to.equal('malformed_json');
   });
 
   it('answers a JSON body over 1 MB with 413', async () => {
     const res = await post('/api/v1/probe/echo', JSON.stringify({ name: 'x'.repeat(1_100_000) }));
     expect(res.status).to.equal(413);
-    expect((await res.json()).error.code).to.equal('payload_too_large');
+    expect(((await res.json()) as any).error.code).to.equal('payload_too_large');
   });
 
   it('lists every schema violation with its JSON pointer (400 validation_failed)', async () => {
     const res = await post('/api/v1/probe/echo?n=0', JSON.stringify({ age: 'old', role: 'admin' }));
     expect(res.status).to.equal(400);
-    const { error } = await res.json();
+    const { error } = (await res.json()) as any;
     expect(error.code).to.equal('validation_failed');
     const paths = error.details.map((d: { path: string }) => d.path);
     expect(paths).to.include.members(['/name', '/age', '/role', '/query/n']);
@@ -129,9 +129,9 @@ describe('API error contract', () => {
   it('answers an unknown path with 404 and a wrong method with 405 in the envelope', async () => {
     const res = await fetch(base + '/api/v1/nothing-here');
     expect(res.status).to.equal(404);
-    expect((await res.json()).error.code).to.equal('not_found');
+    expect(((await res.json()) as any).error.code).to.equal('not_found');
     const wrong = await fetch(base + '/api/v1/probe/boom', { method: 'DELETE' });
     expect(wrong.status).to.equal(405);
-    expect((await wrong.json()).error.code).to.equal('method_not_allowed');
+    expect(((await wrong.json()) as any).error.code).to.equal('method_not_allowed');
   });
 });

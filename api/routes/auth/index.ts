@@ -61,7 +61,8 @@ export const authRoutes = defineRoutes([
     before: [authIpLimit],
     body: tokenBody,
     response: userSchema,
-    handler: async (ctx) => presentUser(await verifyEmail((ctx.state.body as { token: string }).token, meta(ctx))),
+    handler: async (ctx) =>
+      presentUser(await verifyEmail((ctx.state.body as { token: string }).token, meta(ctx))),
   },
   {
     method: 'POST',
@@ -92,7 +93,10 @@ export const authRoutes = defineRoutes([
     body: loginBody,
     response: loginResponse,
     handler: async (ctx) => {
-      const { token, expiresAt, user } = await login(ctx.state.body as { email: string; password: string }, meta(ctx));
+      const { token, expiresAt, user } = await login(
+        ctx.state.body as { email: string; password: string },
+        meta(ctx),
+      );
       return { token, expiresAt: expiresAt.toISOString(), user: presentUser(user) };
     },
   },

@@ -14,10 +14,10 @@ export const registerBody = objectSchema(
   ['name', 'email', 'password'],
 );
 
-export const loginBody = objectSchema(
-  { email, password: { type: 'string', minLength: 1, maxLength: 128 } },
-  ['email', 'password'],
-);
+export const loginBody = objectSchema({ email, password: { type: 'string', minLength: 1, maxLength: 128 } }, [
+  'email',
+  'password',
+]);
 
 export const loginResponse = objectSchema(
   { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, user: userSchema },

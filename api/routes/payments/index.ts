@@ -1,3 +1,68 @@
+import getRawBody from 'raw-body';
+import { createCheckout } from '../../../domain/payments/create-checkout.js';
+import { getAppointmentPayment, type ListPaymentsQuery, listPayments } from '../../../domain/payments/read-payments.js';
+import { recordStripeEvent } from '../../../domain/payments/record-stripe-event.js';
 import { defineRoutes } from '../../route.js';
+import { idParams, listOf, objectSchema } from '../../schemas.js';
+import { presentAppointmentPayment, presentPayment } from './present.js';
+import { appointmentPaymentSchema, checkoutSchema, listPaymentsQuery, paymentSchema, webhookAckSchema } from './schemas.js';
 
-export const paymentsRoutes = defineRoutes([]);
+/** Stripe's own payloads stay far below this; anything larger is not a Stripe event. */
+const WEBHOOK_BODY_LIMIT = '1mb';
+
+export const paymentsRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/appointments/:id/checkout',
+    operationId: 'createCheckout',
+    summary: 'Start (or resume) the Stripe Checkout that pays an appointment; returns the page to redirect to',
+    tags: ['payments'],
+    access: ['patient', 'staff', 'admin'],
+    params: idParams,
+    body: objectSchema({}),
+    response: checkoutSchema,
+    handler: async (ctx) => createCheckout(ctx.state.actor!, ctx.state.params.id as string),
+  },
+  {
+    method: 'GET',
+    path: '/appointments/:id/payment',
+    operationId: 'getAppointmentPayment',
+    summary: "An appointment's payment state, checkout attempts and refunds",
+    tags: ['payments'],
+    access: ['patient', 'doctor', 'billing-manager', 'admin'],
+    params: idParams,
+    response: appointmentPaymentSchema,
+    handler: async (ctx) => presentAppointmentPayment(await getAppointmentPayment(ctx.state.actor!, ctx.state.params.id as string)),
+  },
+  {
+    method: 'GET',
+    path: '/payments',
+    operationId: 'listPayments',
+    summary: 'Payments, newest first (filters: status, appointmentId, from, to)',
+    tags: ['payments'],
+    access: ['admin', 'billing-manager'],
+    query: listPaymentsQuery,
+    response: listOf(paymentSchema),
+    handler: async (ctx) => {
+      const page = await listPayments(ctx.state.query as unknown as ListPaymentsQuery);
+      return { items: page.items.map(presentPayment), nextCursor: page.nextCursor };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/webhooks/stripe',
+    operationId: 'receiveStripeWebhook',
+    summary: 'Stripe webhook endpoint: verifies the signature over the raw body, stores the event, queues its processing',
+    tags: ['payments'],
+    access: 'public',
+    bodyType: 'none',
+    requestContent: { 'application/json': { schema: { type: 'object', description: 'A Stripe event, signed in the Stripe-Signature header.' } } },
+    response: webhookAckSchema,
+    handler: async (ctx) => {
+      // The signature covers the exact bytes Stripe sent, so the body is read raw, never parsed first.
+      const raw = await getRawBody(ctx.req, { limit: WEBHOOK_BODY_LIMIT });
+      const result = await recordStripeEvent(raw, ctx.get('Stripe-Signature') || undefined);
+      return { received: true, duplicate: result.duplicate };
+    },
+  },
+]);

@@ -1,3 +1,89 @@
+import { createPrescription, type CreatePrescriptionInput } from '../../../domain/prescriptions/create-prescription.js';
+import { deletePrescription } from '../../../domain/prescriptions/delete-prescription.js';
+import { getPrescription, listPatientPrescriptions, type ListPrescriptionsQuery } from '../../../domain/prescriptions/read-prescriptions.js';
+import { optOutOfReminders, updatePrescription, type UpdatePrescriptionInput } from '../../../domain/prescriptions/update-prescription.js';
 import { defineRoutes } from '../../route.js';
+import { idParams, listOf } from '../../schemas.js';
+import { presentPrescription } from './present.js';
+import { createPrescriptionBody, listPrescriptionsQuery, prescriptionSchema, updatePrescriptionBody } from './schemas.js';
 
-export const prescriptionsRoutes = defineRoutes([]);
+const READERS = ['patient', 'doctor', 'nurse', 'staff', 'admin'] as const;
+
+/** Prescriptions (SPEC module 9): written by the appointment's doctor, read per the access policy, all audited. */
+export const prescriptionsRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/prescriptions',
+    operationId: 'createPrescription',
+    summary: "Prescribe medications on a confirmed or completed appointment (the appointment's doctor only)",
+    tags: ['prescriptions'],
+    access: ['doctor'],
+    status: 201,
+    body: createPrescriptionBody,
+    response: prescriptionSchema,
+    handler: async (ctx) => presentPrescription(await createPrescription(ctx.state.actor!, ctx.state.body as CreatePrescriptionInput)),
+  },
+  {
+    method: 'GET',
+    path: '/prescriptions/:id',
+    operationId: 'getPrescription',
+    summary: 'Get a prescription (deleted ones are kept as history)',
+    tags: ['prescriptions'],
+    access: [...READERS],
+    params: idParams,
+    response: prescriptionSchema,
+    handler: async (ctx) => presentPrescription(await getPrescription(ctx.state.actor!, ctx.state.params.id as string)),
+  },
+  {
+    method: 'PATCH',
+    path: '/prescriptions/:id',
+    operationId: 'updatePrescription',
+    summary: 'Change a prescription: the prescribing doctor its notes and medications, the patient only remindersEnabled',
+    tags: ['prescriptions'],
+    access: ['doctor', 'patient'],
+    params: idParams,
+    body: updatePrescriptionBody,
+    response: prescriptionSchema,
+    handler: async (ctx) =>
+      presentPrescription(await updatePrescription(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as UpdatePrescriptionInput)),
+  },
+  {
+    method: 'DELETE',
+    path: '/prescriptions/:id',
+    operationId: 'deletePrescription',
+    summary: 'Delete a prescription (status becomes deleted; its reminders stop at once)',
+    tags: ['prescriptions'],
+    access: ['doctor'],
+    status: 204,
+    params: idParams,
+    handler: async (ctx) => {
+      await deletePrescription(ctx.state.actor!, ctx.state.params.id as string);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/prescriptions/:id/reminders/opt-out',
+    operationId: 'optOutOfMedicationReminders',
+    summary: "Switch off the patient's medication reminders for this prescription (the emails' opt-out link)",
+    tags: ['prescriptions'],
+    access: ['patient'],
+    params: idParams,
+    response: prescriptionSchema,
+    handler: async (ctx) => presentPrescription(await optOutOfReminders(ctx.state.actor!, ctx.state.params.id as string)),
+  },
+  {
+    method: 'GET',
+    path: '/patients/:id/prescriptions',
+    operationId: 'listPatientPrescriptions',
+    summary: "List a patient's prescriptions, newest first (?status= filters)",
+    tags: ['prescriptions', 'patients'],
+    access: [...READERS],
+    params: idParams,
+    query: listPrescriptionsQuery,
+    response: listOf(prescriptionSchema),
+    handler: async (ctx) => {
+      const page = await listPatientPrescriptions(ctx.state.actor!, ctx.state.params.id as string, ctx.state.query as unknown as ListPrescriptionsQuery);
+      return { items: page.items.map(presentPrescription), nextCursor: page.nextCursor };
+    },
+  },
+]);

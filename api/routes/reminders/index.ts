@@ -1,3 +1,54 @@
+import { cancelReminder } from '../../../domain/reminders/cancel-reminder.js';
+import { createReminder, type CreateReminderInput } from '../../../domain/reminders/create-reminder.js';
+import { listReminders, type ListRemindersInput } from '../../../domain/reminders/list-reminders.js';
+import { toReminderView } from '../../../domain/reminders/reminder.js';
 import { defineRoutes } from '../../route.js';
+import { idParams } from '../../schemas.js';
+import { createReminderBody, listRemindersQuery, reminderListSchema, reminderSchema } from './schemas.js';
 
-export const remindersRoutes = defineRoutes([]);
+// Reminders are between the care team and the patient; admins use notifications instead.
+const access = ['patient', 'doctor', 'nurse', 'staff'] as const;
+
+/** Custom reminders: a message for a patient, delivered on its channels at its due time. */
+export const remindersRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/reminders',
+    operationId: 'createReminder',
+    summary: 'Schedule a custom reminder for a patient (email and in-app by default)',
+    tags: ['reminders'],
+    access,
+    status: 201,
+    body: createReminderBody,
+    response: reminderSchema,
+    handler: async (ctx) =>
+      toReminderView(await createReminder(ctx.state.actor!, ctx.state.body as CreateReminderInput)),
+  },
+  {
+    method: 'GET',
+    path: '/reminders',
+    operationId: 'listReminders',
+    summary: 'Reminders of the patients the caller reaches, by due time',
+    tags: ['reminders'],
+    access,
+    query: listRemindersQuery,
+    response: reminderListSchema,
+    handler: async (ctx) => {
+      const page = await listReminders(ctx.state.actor!, ctx.state.query as unknown as ListRemindersInput);
+      return { items: page.items.map(toReminderView), nextCursor: page.nextCursor };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/reminders/:id',
+    operationId: 'cancelReminder',
+    summary: 'Cancel a scheduled reminder (its job is removed)',
+    tags: ['reminders'],
+    access,
+    status: 204,
+    params: idParams,
+    handler: async (ctx) => {
+      await cancelReminder(ctx.state.actor!, ctx.state.params.id as string);
+    },
+  },
+]);

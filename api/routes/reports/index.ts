@@ -1,3 +1,167 @@
+import { openAvatar } from '../../../domain/avatars/open-avatar.js';
+import { uploadAvatar } from '../../../domain/avatars/upload-avatar.js';
+import { deleteReport } from '../../../domain/reports/delete-report.js';
+import { getReport } from '../../../domain/reports/get-report.js';
+import { listReports, type ListReportsQuery } from '../../../domain/reports/list-reports.js';
+import {
+  openReportFile,
+  openReportThumbnail,
+  type ReportDownload,
+} from '../../../domain/reports/open-report-file.js';
+import { uploadReport } from '../../../domain/reports/upload-report.js';
+import { contentDisposition } from '../../../lib/storage.js';
+import type { AppContext } from '../../route.js';
 import { defineRoutes } from '../../route.js';
+import { idParams } from '../../schemas.js';
+import { presentReport } from './present.js';
+import {
+  avatarQuery,
+  avatarStatusSchema,
+  avatarUploadContent,
+  listReportsQuery,
+  reportListSchema,
+  reportSchema,
+  reportUploadContent,
+} from './schemas.js';
 
-export const reportsRoutes = defineRoutes([]);
+const tags = ['reports'];
+const everyone = ['patient', 'doctor', 'nurse', 'staff', 'admin'] as const;
+
+/**
+ * Sends a download: the bytes with headers that make browsers save rather than render them, or a
+ * redirect to a short-lived signed URL.
+ */
+function send(ctx: AppContext, download: ReportDownload): void {
+  ctx.set('Cache-Control', 'private, no-store');
+  if (download.kind === 'redirect') {
+    ctx.status = 302;
+    ctx.redirect(download.url);
+    return;
+  }
+  ctx.status = 200;
+  ctx.set('Content-Type', download.contentType);
+  ctx.set('Content-Disposition', contentDisposition(download.filename));
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");
+  if (download.placeholder) ctx.set('X-Thumbnail-Status', download.placeholder);
+  ctx.body = download.body;
+  if (download.size !== undefined) ctx.length = download.size;
+}
+
+/** Reports (lab results, imaging, scans) and profile pictures: uploads, metadata, downloads. */
+export const reportsRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/patients/:id/reports',
+    operationId: 'uploadReport',
+    summary: 'Upload a report for a patient (multipart: file, title, kind); the type is checked by content',
+    tags,
+    access: ['patient', 'doctor', 'nurse', 'staff'],
+    status: 201,
+    params: idParams,
+    bodyType: 'none',
+    requestContent: reportUploadContent,
+    response: reportSchema,
+    handler: async (ctx) =>
+      presentReport(await uploadReport(ctx.state.actor!, ctx.state.params.id as string, ctx.req)),
+  },
+  {
+    method: 'GET',
+    path: '/patients/:id/reports',
+    operationId: 'listReports',
+    summary: "List a patient's reports, newest first",
+    tags,
+    access: everyone,
+    params: idParams,
+    query: listReportsQuery,
+    response: reportListSchema,
+    handler: async (ctx) => {
+      const page = await listReports(
+        ctx.state.actor!,
+        ctx.state.params.id as string,
+        ctx.state.query as unknown as ListReportsQuery,
+      );
+      return { items: page.items.map(presentReport), nextCursor: page.nextCursor };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/reports/:id',
+    operationId: 'getReport',
+    summary: "Get a report's metadata, including its thumbnail state",
+    tags,
+    access: everyone,
+    params: idParams,
+    response: reportSchema,
+    handler: async (ctx) => presentReport(await getReport(ctx.state.actor!, ctx.state.params.id as string)),
+  },
+  {
+    method: 'GET',
+    path: '/reports/:id/file',
+    operationId: 'downloadReport',
+    summary: "Download a report's file (as an attachment; S3 storage answers 302 to a 60-second signed URL)",
+    tags,
+    access: everyone,
+    params: idParams,
+    responseContentType: 'application/octet-stream',
+    handler: async (ctx) => send(ctx, await openReportFile(ctx.state.actor!, ctx.state.params.id as string)),
+  },
+  {
+    method: 'GET',
+    path: '/reports/:id/thumbnail',
+    operationId: 'downloadReportThumbnail',
+    summary:
+      "Download a report's thumbnail (WebP, at most 320 px); a placeholder until one exists and for PDFs",
+    tags,
+    access: everyone,
+    params: idParams,
+    responseContentType: 'image/webp',
+    handler: async (ctx) =>
+      send(ctx, await openReportThumbnail(ctx.state.actor!, ctx.state.params.id as string)),
+  },
+  {
+    method: 'DELETE',
+    path: '/reports/:id',
+    operationId: 'deleteReport',
+    summary: 'Delete a report (its uploader or an admin); the stored file is removed by a job',
+    tags,
+    access: everyone,
+    status: 204,
+    params: idParams,
+    handler: async (ctx) => {
+      await deleteReport(ctx.state.actor!, ctx.state.params.id as string);
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/users/me/avatar',
+    operationId: 'uploadAvatar',
+    summary: 'Upload a profile picture (multipart image); a job resizes it and sets avatarUrl',
+    tags: ['users'],
+    access: 'authenticated',
+    status: 202,
+    bodyType: 'none',
+    requestContent: avatarUploadContent,
+    response: avatarStatusSchema,
+    handler: async (ctx) => uploadAvatar(ctx.state.actor!, ctx.req),
+  },
+  {
+    method: 'GET',
+    path: '/users/:id/avatar',
+    operationId: 'getAvatar',
+    summary: "A user's avatar (256 × 256 WebP), the target of their avatarUrl",
+    tags: ['users'],
+    access: 'authenticated',
+    params: idParams,
+    query: avatarQuery,
+    responseContentType: 'image/webp',
+    handler: async (ctx) => {
+      const body = await openAvatar(ctx.state.actor!, ctx.state.params.id as string);
+      ctx.status = 200;
+      ctx.set('Content-Type', 'image/webp');
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      ctx.set('Cache-Control', 'private, max-age=86400');
+      ctx.body = body;
+    },
+  },
+]);

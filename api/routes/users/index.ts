@@ -59,7 +59,8 @@ export const usersRoutes = defineRoutes([
     status: 201,
     body: createUserBody,
     response: userSchema,
-    handler: async (ctx) => presentUser(await createUser(ctx.state.actor!, ctx.state.body as CreateUserInput)),
+    handler: async (ctx) =>
+      presentUser(await createUser(ctx.state.actor!, ctx.state.body as CreateUserInput)),
   },
   {
     method: 'PATCH',
@@ -73,7 +74,11 @@ export const usersRoutes = defineRoutes([
     response: userSchema,
     handler: async (ctx) =>
       presentUser(
-        await changeUserStatus(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as ChangeUserStatusInput),
+        await changeUserStatus(
+          ctx.state.actor!,
+          ctx.state.params.id as string,
+          ctx.state.body as ChangeUserStatusInput,
+        ),
       ),
   },
 ]);

@@ -17,7 +17,9 @@ export function presentUser(u: UserView) {
     gender: u.gender,
     avatarUrl: u.avatarUrl,
     createdAt: new Date(u.createdAt).toISOString(),
-    ...(u.role === 'patient' && u.patientId ? { patientId: u.patientId, timeZone: u.timeZone ?? undefined } : {}),
+    ...(u.role === 'patient' && u.patientId
+      ? { patientId: u.patientId, timeZone: u.timeZone ?? undefined }
+      : {}),
     ...(u.role === 'doctor' ? { doctorId: u.id } : {}),
   };
 }

@@ -1,3 +1,10 @@
 import type { TaskGroup } from '../../define-task.js';
+import { deleteStoredObject } from './delete_stored_object.js';
+import { makeReportThumbnailTask } from './make_report_thumbnail.js';
+import { resizeAvatarTask } from './resize_avatar.js';
 
-export const reportsTasks: TaskGroup = { tasks: [], crontab: [] };
+/** Report thumbnails, avatar resizing and removal of stored objects. */
+export const reportsTasks: TaskGroup = {
+  tasks: [makeReportThumbnailTask, resizeAvatarTask, deleteStoredObject],
+  crontab: [],
+};

@@ -1,0 +1,63 @@
+import { db } from '../../db/knex.js';
+import { decodeCursor, toPage } from '../../db/pagination.js';
+import { withTransaction } from '../../db/transaction.js';
+import type { Actor } from '../auth/actor.js';
+import { recordAudit } from './record-audit.js';
+
+export interface ListAuditQuery {
+  actorId?: string;
+  patientId?: string;
+  entity?: string;
+  action?: string;
+  outcome?: 'success' | 'denied' | 'failure';
+  /** Inclusive lower bound on `occurredAt`. */
+  from?: string;
+  /** Exclusive upper bound on `occurredAt`. */
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** One row of the audit log as stored. */
+export interface AuditEventRow {
+  id: number;
+  occurredAt: Date;
+  actorId: string | null;
+  actorRole: string | null;
+  patientId: string | null;
+  entity: string;
+  entityId: string | null;
+  action: string;
+  outcome: string;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * Queries the audit log, newest first (by id, which is the chain's order), with filters and keyset
+ * pagination. Looking at the log is itself logged, with the filters used.
+ */
+export async function listAuditEvents(actor: Actor, query: ListAuditQuery) {
+  const after = decodeCursor(query.cursor, 1);
+  const qb = db()('auditEvents').select('*');
+  for (const key of ['actorId', 'patientId', 'entity', 'action', 'outcome'] as const) {
+    if (query[key] !== undefined) qb.where(key, query[key]);
+  }
+  if (query.from) qb.where('occurredAt', '>=', query.from);
+  if (query.to) qb.where('occurredAt', '<', query.to);
+  if (after) qb.where('id', '<', after[0]);
+  const rows = (await qb.orderBy('id', 'desc').limit(query.limit + 1)) as AuditEventRow[];
+  const page = toPage(rows, query.limit, (r) => [r.id]);
+  const { limit: _limit, cursor: _cursor, ...filters } = query;
+  await withTransaction((trx) =>
+    recordAudit(
+      actor,
+      { entity: 'audit_log', action: 'read', outcome: 'success', details: { filters } },
+      trx,
+    ),
+  );
+  return page;
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+
+/** What {@link verifyAuditChain} found. */
+export interface ChainReport {
+  ok: boolean;
+  /** Rows checked. */
+  checked: number;
+  /** Hash of the last row: record it elsewhere to detect removal of the newest rows later. */
+  headHash: string | null;
+  headId: number | null;
+  /** The first broken link, when `ok` is false. */
+  broken?: { id: number; reason: 'hash_mismatch' | 'prev_hash_mismatch'; expected: string; actual: string };
+}
+
+const GENESIS = '0'.repeat(64);
+
+interface ChainRow {
+  id: number;
+  occurredAtText: string;
+  actorId: string | null;
+  actorRole: string | null;
+  patientId: string | null;
+  entity: string;
+  entityId: string | null;
+  action: string;
+  outcome: string;
+  ip: string | null;
+  requestId: string | null;
+  detailsText: string;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * The hash the `audit_events_chain` trigger computes for a row: sha256 over the previous hash and
+ * the row's fields joined by `|`, with the time in UTC to the microsecond and details as jsonb text.
+ */
+export function auditRowHash(prevHash: string, r: Omit<ChainRow, 'prevHash' | 'hash'>): string {
+  const parts = [
+    prevHash,
+    String(r.id),
+    r.occurredAtText,
+    r.actorId ?? '',
+    r.actorRole ?? '',
+    r.patientId ?? '',
+    r.entity,
+    r.entityId ?? '',
+    r.action,
+    r.outcome,
+    r.ip ?? '',
+    r.requestId ?? '',
+    r.detailsText,
+  ];
+  return createHash('sha256').update(parts.join('|'), 'utf8').digest('hex');
+}
+
+/**
+ * Recomputes every audit row's hash in id order and checks each row links to the one before it.
+ * Reports the first broken link: an edited row fails its own hash, a deleted or inserted row
+ * breaks the next row's `prevHash`. Reads in batches, so the log's size does not matter.
+ */
+export async function verifyAuditChain(knex: Knex, opts: { batchSize?: number } = {}): Promise<ChainReport> {
+  const batchSize = opts.batchSize ?? 2000;
+  let prev = GENESIS;
+  let lastId = 0;
+  let checked = 0;
+  let headId: number | null = null;
+  for (;;) {
+    const { rows } = (await knex.raw(
+      `select id, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "occurredAtText",
+              actor_id::text as "actorId", actor_role as "actorRole", patient_id::text as "patientId", entity,
+              entity_id as "entityId", action, outcome, ip, request_id as "requestId",
+              details::text as "detailsText", prev_hash as "prevHash", hash
+         from audit_events where id > ? order by id limit ?`,
+      [lastId, batchSize],
+    )) as { rows: ChainRow[] };
+    for (const r of rows) {
+      if (r.prevHash !== prev) {
+        return {
+          ok: false,
+          checked,
+          headHash: prev,
+          headId,
+          broken: { id: r.id, reason: 'prev_hash_mismatch', expected: prev, actual: r.prevHash },
+        };
+      }
+      const expected = auditRowHash(r.prevHash, r);
+      if (expected !== r.hash) {
+        return {
+          ok: false,
+          checked,
+          headHash: prev,
+          headId,
+          broken: { id: r.id, reason: 'hash_mismatch', expected, actual: r.hash },
+        };
+      }
+      prev = r.hash;
+      headId = r.id;
+      checked += 1;
+    }
+    if (rows.length < batchSize) break;
+    lastId = rows[rows.length - 1].id;
+  }
+  return { ok: true, checked, headHash: checked ? prev : null, headId };
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { addJob } from '../../db/jobs.js';
+import { db } from '../../db/knex.js';
+import { withTransaction } from '../../db/transaction.js';
+import { services } from '../../lib/services.js';
+import { storage } from '../../lib/storage.js';
+import { receiveUpload } from '../../lib/storage/receive-upload.js';
+import type { Actor } from '../auth/actor.js';
+import { AVATAR_TYPES, avatarMaxBytes, type UserAvatarRow } from './avatar.js';
+
+/**
+ * Accepts the caller's new profile picture (multipart `image`: PNG, JPEG or WebP by content) and
+ * queues the job that makes it their avatar. A newer upload supersedes one still pending: the job
+ * key is per user, and the superseded original is queued for removal.
+ */
+export async function uploadAvatar(
+  actor: Actor,
+  body: IncomingMessage,
+): Promise<{ avatarStatus: 'pending' }> {
+  const { file } = await receiveUpload(body, {
+    fileField: 'image',
+    maxBytes: avatarMaxBytes(services().config.uploadMaxBytes),
+    types: AVATAR_TYPES,
+    fields: [],
+    storage: storage(),
+    keyFor: () => `avatars/${actor.userId}/incoming-${randomUUID()}`,
+  });
+  try {
+    await withTransaction(async (trx) => {
+      const previous = (await trx('userAvatars').where({ userId: actor.userId }).forUpdate().first()) as
+        UserAvatarRow | undefined;
+      if (previous?.pendingKey) {
+        await addJob(
+          trx,
+          'delete_stored_object',
+          { key: previous.pendingKey },
+          { jobKey: `delete_stored_object:${previous.pendingKey}` },
+        );
+      }
+      await trx('userAvatars')
+        .insert({
+          userId: actor.userId,
+          status: 'pending',
+          pendingKey: file.key,
+          error: null,
+          updatedAt: trx.fn.now(),
+        })
+        .onConflict('userId')
+        .merge(['status', 'pendingKey', 'error', 'updatedAt']);
+      await addJob(
+        trx,
+        'resize_avatar',
+        { userId: actor.userId, key: file.key },
+        { jobKey: `resize_avatar:${actor.userId}`, maxAttempts: 5 },
+      );
+    });
+  } catch (err) {
+    // Nothing refers to the object any more; if removing it now fails, a job retries later.
+    await storage()
+      .delete(file.key)
+      .catch(() =>
+        addJob(
+          db(),
+          'delete_stored_object',
+          { key: file.key },
+          { jobKey: `delete_stored_object:${file.key}` },
+        ),
+      );
+    throw err;
+  }
+  return { avatarStatus: 'pending' };
+}

@@ -1,0 +1,55 @@
+import { db } from '../../db/knex.js';
+import { services } from '../../lib/services.js';
+import { stripeClient } from '../../lib/stripe.js';
+import type { PaymentRow, RefundRow } from './payment-state.js';
+import { type RefundPaymentPayload, syncCheckoutSession } from './sync-payment.js';
+
+/** The Stripe idempotency key of a refund: derived from the payment and amount, stable across retries. */
+export const refundIdempotencyKey = (paymentId: string, amountCents: number): string => `refund:${paymentId}:${amountCents}`;
+
+/**
+ * Carries out one refund: stores the refund row (keyed by its idempotency key) before calling Stripe,
+ * calls `refunds.create` with that key, then syncs the payment from Stripe (status, totals, email).
+ *
+ * Safe to run any number of times: a retry finds its row and sends the same key, and Stripe answers
+ * with the refund it already made. A refund that would exceed what is left of the payment is trimmed;
+ * nothing left, or a payment that never took money, makes the job a no-op.
+ */
+export async function refundPayment(payload: RefundPaymentPayload): Promise<void> {
+  const knex = db();
+  const key = refundIdempotencyKey(payload.paymentId, payload.amountCents);
+  const prepared = await knex.transaction(async (trx) => {
+    const payment = (await trx('payments').where({ id: payload.paymentId }).forUpdate().first()) as PaymentRow | undefined;
+    if (!payment || !payment.stripePaymentIntentId) return null;
+    let refund = (await trx('refunds').where({ idempotencyKey: key }).first()) as RefundRow | undefined;
+    if (!refund) {
+      if (payment.status !== 'paid' && payment.status !== 'partially_refunded') return null;
+      const amount = Math.min(payload.amountCents, payment.amountCents - payment.amountRefundedCents);
+      if (amount <= 0) return null;
+      [refund] = (await trx('refunds')
+        .insert({ paymentId: payment.id, amountCents: amount, status: 'pending', idempotencyKey: key, reason: payload.reason })
+        .returning('*')) as RefundRow[];
+    }
+    return { payment, refund };
+  });
+  if (!prepared) return;
+  const { payment, refund } = prepared;
+
+  if (!refund.stripeRefundId) {
+    const created = await stripeClient().refunds.create(
+      {
+        payment_intent: payment.stripePaymentIntentId!,
+        amount: refund.amountCents,
+        reason: payload.reason === 'duplicate_payment' ? 'duplicate' : 'requested_by_customer',
+        metadata: { clinicflow_key: key, payment_id: payment.id, appointment_id: payment.appointmentId, reason: payload.reason },
+      },
+      { idempotencyKey: key },
+    );
+    await knex('refunds')
+      .where({ id: refund.id })
+      .whereNull('stripeRefundId')
+      .update({ stripeRefundId: created.id, updatedAt: knex.fn.now() });
+    services().logger.info({ paymentId: payment.id, refundId: refund.id, amountCents: refund.amountCents }, 'refund requested from Stripe');
+  }
+  await syncCheckoutSession(payment.stripeCheckoutSessionId, { appointmentIdHint: payment.appointmentId });
+}

@@ -1,0 +1,49 @@
+import { decodeCursor, toPage } from '../../db/pagination.js';
+import { withTransaction } from '../../db/transaction.js';
+import { loadPatientFor } from '../access/policy.js';
+import type { Actor } from '../auth/actor.js';
+import { recordAudit } from '../audit/record-audit.js';
+import { AUDIT_ENTITY, loadVisiblePrescription, withMedications, type Prescription, type PrescriptionRow, type PrescriptionStatus } from './prescription.js';
+
+/**
+ * Returns one prescription (any status: deleted ones are kept as history) with its medications.
+ * 403 for roles without access to prescriptions, 404 when missing or not the caller's; audited.
+ */
+export function getPrescription(actor: Actor, id: string): Promise<Prescription> {
+  return withTransaction(async (trx) => {
+    const row = await loadVisiblePrescription(trx, actor, id, 'read');
+    await recordAudit(actor, { entity: AUDIT_ENTITY, entityId: id, action: 'read', outcome: 'success', patientId: row.patientId }, trx);
+    return (await withMedications(trx, [row]))[0];
+  });
+}
+
+export interface ListPrescriptionsQuery {
+  limit: number;
+  cursor?: string;
+  status?: PrescriptionStatus;
+}
+
+/**
+ * Lists a patient's prescriptions, newest first, keyset-paginated; optionally one status.
+ * The patient must be within the caller's prescriptions scope (403/404 otherwise); audited.
+ */
+export function listPatientPrescriptions(actor: Actor, patientId: string, query: ListPrescriptionsQuery) {
+  return withTransaction(async (trx) => {
+    await loadPatientFor(actor, patientId, 'prescriptions', 'read', trx);
+    const after = decodeCursor(query.cursor, 2);
+    const q = trx('prescriptions').where({ patientId });
+    if (query.status) q.where({ status: query.status });
+    if (after) q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', after);
+    const rows = (await q.orderBy([
+      { column: 'createdAt', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]).limit(query.limit + 1)) as PrescriptionRow[];
+    const page = toPage(rows, query.limit, (r) => [new Date(r.createdAt).toISOString(), r.id]);
+    await recordAudit(
+      actor,
+      { entity: AUDIT_ENTITY, action: 'list', outcome: 'success', patientId, details: { count: page.items.length } },
+      trx,
+    );
+    return { items: await withMedications(trx, page.items), nextCursor: page.nextCursor } as { items: Prescription[]; nextCursor: string | null };
+  });
+}

@@ -1,0 +1,55 @@
+import { withTransaction } from '../../db/transaction.js';
+import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { Actor } from '../auth/actor.js';
+import { loadVisitFor } from './get-visit.js';
+import { assertNotFuture, VISIT_COLUMNS, type VisitRow } from './visit.js';
+
+export interface UpdateVisitInput {
+  occurredAt?: string;
+  complaint?: string | null;
+  diagnosis?: string | null;
+  treatment?: string | null;
+  notes?: string | null;
+}
+
+/**
+ * Amends a visit: only its author or the visit's doctor, and only while they may still write the
+ * patient's visits. Others who may see the visit get 403; those who may not, 404. The audit row
+ * names the fields changed, never their content.
+ */
+export async function updateVisit(actor: Actor, visitId: string, input: UpdateVisitInput): Promise<VisitRow> {
+  assertNotFuture(input.occurredAt);
+  const visit = await loadVisitFor(actor, visitId, 'write');
+  if (visit.createdBy !== actor.userId && visit.doctorId !== actor.userId) {
+    await recordAudit(actor, {
+      entity: 'visit',
+      entityId: visitId,
+      action: 'update',
+      outcome: 'denied',
+      patientId: visit.patientId,
+      details: { reason: 'not_author' },
+    });
+    throw new ForbiddenError('forbidden', "Only the visit's author or its doctor may amend it.");
+  }
+  return withTransaction(async (trx) => {
+    const [row] = (await trx('visits')
+      .update({ ...input, updatedAt: trx.fn.now() })
+      .where({ id: visitId })
+      .returning(VISIT_COLUMNS)) as VisitRow[];
+    if (!row) throw new NotFoundError('visit');
+    await recordAudit(
+      actor,
+      {
+        entity: 'visit',
+        entityId: visitId,
+        action: 'update',
+        outcome: 'success',
+        patientId: row.patientId,
+        details: { fields: Object.keys(input) },
+      },
+      trx,
+    );
+    return row;
+  });
+}
