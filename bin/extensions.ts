@@ -51,7 +51,13 @@ export function workerExtensions(
     });
     const finish = (
       workerId: string,
-      job: { id: string; task_identifier: string; key: string | null; attempts: number; max_attempts: number },
+      job: {
+        id: string;
+        task_identifier: string;
+        key: string | null;
+        attempts: number;
+        max_attempts: number;
+      },
       error: unknown,
     ) => {
       const s = started.get(job.id);
@@ -74,7 +80,9 @@ export function workerExtensions(
       });
     };
     events.on('job:success', ({ worker, job }) => finish(worker.workerPool.id, job, undefined));
-    events.on('job:error', ({ worker, job, error }) => finish(worker.workerPool.id, job, error ?? new Error('unknown error')));
+    events.on('job:error', ({ worker, job, error }) =>
+      finish(worker.workerPool.id, job, error ?? new Error('unknown error')),
+    );
 
     return async () => {
       await history.flush();

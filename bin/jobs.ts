@@ -36,9 +36,16 @@ const USAGE = `usage: npm run jobs -- <list|show|retry|cancel|stats> [options] [
 class UsageError extends Error {}
 
 function table(rows: Record<string, unknown>[], columns: string[]): string {
-  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '-' : String(r[c]).replace(/\s+/g, ' '))));
-  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((row) => row[i].length))));
-  const line = (vals: string[]) => vals.map((v, i) => (v.length > widths[i] ? `${v.slice(0, widths[i] - 1)}…` : v.padEnd(widths[i]))).join('  ');
+  const cells = rows.map((r) =>
+    columns.map((c) => (r[c] === null || r[c] === undefined ? '-' : String(r[c]).replace(/\s+/g, ' '))),
+  );
+  const widths = columns.map((c, i) =>
+    Math.min(60, Math.max(c.length, ...cells.map((row) => row[i].length))),
+  );
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => (v.length > widths[i] ? `${v.slice(0, widths[i] - 1)}…` : v.padEnd(widths[i])))
+      .join('  ');
   return [line(columns), ...cells.map(line)].join('\n');
 }
 
@@ -74,33 +81,67 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = loadConfig(process.env);
-  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'is required for the jobs CLI (point it at the database the workers use)');
+  if (!config.databaseUrl)
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required for the jobs CLI (point it at the database the workers use)',
+    );
   connectDatabase(config.databaseUrl, 2);
-  const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data, null, 2) : human);
+  const print = (human: string, data: unknown) =>
+    console.log(values.json ? JSON.stringify(data, null, 2) : human);
   const op = cliOperator();
 
   switch (command) {
     case 'list': {
       const state = values.state as JobState | undefined;
-      if (state && !JOB_STATES.includes(state)) throw new UsageError(`--state must be one of ${JOB_STATES.join(', ')}`);
+      if (state && !JOB_STATES.includes(state))
+        throw new UsageError(`--state must be one of ${JOB_STATES.join(', ')}`);
       const limit = values.limit ? Number(values.limit) : 50;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1..1000');
-      for (const [k, v] of [['from', values.from], ['to', values.to]] as const) {
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new UsageError('--limit must be 1..1000');
+      for (const [k, v] of [
+        ['from', values.from],
+        ['to', values.to],
+      ] as const) {
         if (v && Number.isNaN(Date.parse(v))) throw new UsageError(`--${k} must be an ISO 8601 time`);
       }
-      const page = await listJobs({ state, task: values.task, from: values.from, to: values.to, limit, cursor: values.cursor });
+      const page = await listJobs({
+        state,
+        task: values.task,
+        from: values.from,
+        to: values.to,
+        limit,
+        cursor: values.cursor,
+      });
       const more = page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : '';
-      print(page.items.length ? table(page.items as unknown as Record<string, unknown>[], jobColumns) + more : 'no jobs', page);
+      print(
+        page.items.length
+          ? table(page.items as unknown as Record<string, unknown>[], jobColumns) + more
+          : 'no jobs',
+        page,
+      );
       return 0;
     }
     case 'show': {
       const job = await getJob(jobId(positionals));
       const { payload, runs, ...fields } = job;
       const human = [
-        ...Object.entries(fields).map(([k, v]) => `${k.padEnd(18)} ${v === null || v === undefined ? '-' : String(v)}`),
+        ...Object.entries(fields).map(
+          ([k, v]) => `${k.padEnd(18)} ${v === null || v === undefined ? '-' : String(v)}`,
+        ),
         `payload            ${JSON.stringify(payload)}`,
         '',
-        runs.length ? table(runs as unknown as Record<string, unknown>[], ['attempt', 'outcome', 'final', 'durationMs', 'finishedAt', 'workerId', 'error']) : 'no recorded runs',
+        runs.length
+          ? table(runs as unknown as Record<string, unknown>[], [
+              'attempt',
+              'outcome',
+              'final',
+              'durationMs',
+              'finishedAt',
+              'workerId',
+              'error',
+            ])
+          : 'no recorded runs',
       ].join('\n');
       print(human, job);
       return 0;
@@ -108,9 +149,13 @@ async function main(argv: string[]): Promise<number> {
     case 'retry': {
       if (values.all) {
         const state = (values.state ?? 'failed') as 'failed' | 'queued' | 'scheduled';
-        if (!['failed', 'queued', 'scheduled'].includes(state)) throw new UsageError('--state must be failed, queued or scheduled');
+        if (!['failed', 'queued', 'scheduled'].includes(state))
+          throw new UsageError('--state must be failed, queued or scheduled');
         const result = await retryJobs(op, { task: values.task, state });
-        print(`retried ${result.retried} job(s)${result.jobIds.length ? `: ${result.jobIds.join(', ')}` : ''}`, result);
+        print(
+          `retried ${result.retried} job(s)${result.jobIds.length ? `: ${result.jobIds.join(', ')}` : ''}`,
+          result,
+        );
         return 0;
       }
       const job: JobView = await retryJob(op, jobId(positionals));
@@ -119,15 +164,30 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'cancel': {
       const job = await cancelJob(op, jobId(positionals), values.remove ? 'remove' : 'fail');
-      print(job.removed ? `job ${job.id} (${job.task}) removed` : `job ${job.id} (${job.task}) permanently failed`, job);
+      print(
+        job.removed
+          ? `job ${job.id} (${job.task}) removed`
+          : `job ${job.id} (${job.task}) permanently failed`,
+        job,
+      );
       return 0;
     }
     case 'stats': {
       const stats = await jobStats(undefined, config.workerStaleSeconds);
       const human = [
-        table(stats.tasks as unknown as Record<string, unknown>[], ['task', 'queued', 'scheduled', 'running', 'failed', 'completedLastHour', 'failedLastHour']),
+        table(stats.tasks as unknown as Record<string, unknown>[], [
+          'task',
+          'queued',
+          'scheduled',
+          'running',
+          'failed',
+          'completedLastHour',
+          'failedLastHour',
+        ]),
         '',
-        `totals: ${Object.entries(stats.totals).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        `totals: ${Object.entries(stats.totals)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
         `oldest queued job waiting: ${stats.oldestQueuedAgeSeconds} s`,
         `last hour: ${stats.completedLastHour} completed, ${stats.failuresLastHour} failed`,
         `live worker pools: ${stats.liveWorkers}`,

@@ -18,12 +18,19 @@ let override: Stripe | undefined;
 export function stripeClient(): Stripe {
   const { secretKey, apiUrl } = services().config.stripe;
   if (!secretKey) {
-    throw new NotConfiguredError('payments', 'Online payments are not configured on this server (STRIPE_SECRET_KEY is not set).');
+    throw new NotConfiguredError(
+      'payments',
+      'Online payments are not configured on this server (STRIPE_SECRET_KEY is not set).',
+    );
   }
   if (override) return override;
   const key = `${secretKey}|${apiUrl ?? ''}`;
   if (cached?.key === key) return cached.client;
-  const config: ConstructorParameters<typeof Stripe>[1] = { maxNetworkRetries: 2, timeout: 20_000, appInfo: { name: 'clinicflow' } };
+  const config: ConstructorParameters<typeof Stripe>[1] = {
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    appInfo: { name: 'clinicflow' },
+  };
   if (apiUrl) {
     const u = new URL(apiUrl);
     config.host = u.hostname;

@@ -17,7 +17,7 @@ import { loadConfig } from '../lib/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/embedded-postgres.js';
 import { createLogger } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
-import { setServices } from '../lib/services.js';
+import { services, setServices } from '../lib/services.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
 import { startWorker } from '../worker/index.js';
 import { setTestContext, testContext } from './helpers/context.js';
@@ -121,6 +121,8 @@ export const mochaHooks = {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await ctx.worker.stop();
     await disconnectDatabase();
+    // Close the mailer's pooled SMTP connections first, or the server waits out its close timeout.
+    services().mailer.close();
     await ctx.smtp.stop();
     await admin(`drop database if exists ${dbName} with (force)`).catch(() => {});
     await embedded?.stop();

@@ -92,5 +92,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('drop table if exists payment_reconciliation_runs, refunds, stripe_events, payments cascade');
+  await knex.raw(
+    'drop table if exists payment_reconciliation_runs, refunds, stripe_events, payments cascade',
+  );
 }

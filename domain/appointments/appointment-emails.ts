@@ -19,7 +19,8 @@ interface Parties {
 }
 
 async function loadParties(knex: Knex, appointmentId: string): Promise<Parties | undefined> {
-  const appointment = (await knex('appointments').where({ id: appointmentId }).first()) as AppointmentRow | undefined;
+  const appointment = (await knex('appointments').where({ id: appointmentId }).first()) as
+    AppointmentRow | undefined;
   if (!appointment) return undefined;
   const doctor = await knex('doctors as d')
     .join('users as u', 'u.id', 'd.id')
@@ -51,9 +52,19 @@ function baseVars(p: Parties, recipient: AppointmentEmailRecipient, startsAt: Da
 }
 
 /** An iCalendar file for the appointment, so the patient can add it to their calendar. */
-export function appointmentIcs(p: { id: string; startsAt: Date; endsAt: Date; doctorName: string; url: string }): string {
+export function appointmentIcs(p: {
+  id: string;
+  startsAt: Date;
+  endsAt: Date;
+  doctorName: string;
+  url: string;
+}): string {
   const { clinicName } = services().config;
-  const cal = ical({ name: clinicName, prodId: { company: 'clinicflow', product: 'appointments' }, method: ICalCalendarMethod.PUBLISH });
+  const cal = ical({
+    name: clinicName,
+    prodId: { company: 'clinicflow', product: 'appointments' },
+    method: ICalCalendarMethod.PUBLISH,
+  });
   cal.createEvent({
     id: `appointment-${p.id}@clinicflow`,
     start: p.startsAt,
@@ -80,10 +91,13 @@ export async function sendAppointmentEmail(req: {
   const p = await loadParties(knex, req.appointmentId);
   const to = p && (req.recipient === 'doctor' ? p.doctor.email : p.patient.email);
   if (!p || !to) return { sent: false };
-  const history = await knex('appointmentStatusHistory').where({ id: req.historyId, appointmentId: p.appointment.id }).first();
+  const history = await knex('appointmentStatusHistory')
+    .where({ id: req.historyId, appointmentId: p.appointment.id })
+    .first();
   const who = req.recipient === 'doctor' ? p.doctor : p.patient;
   // Booked and confirmed describe the appointment as it is now; reschedules the move they record.
-  const startsAt: Date = req.event === 'rescheduled' && history?.toStartsAt ? history.toStartsAt : p.appointment.startsAt;
+  const startsAt: Date =
+    req.event === 'rescheduled' && history?.toStartsAt ? history.toStartsAt : p.appointment.startsAt;
   const vars: Record<string, unknown> = { ...baseVars(p, req.recipient, startsAt) };
   if (req.event === 'booked' || req.event === 'confirmed') {
     if (p.appointment.reason) vars.reason = p.appointment.reason;
@@ -125,7 +139,11 @@ export async function sendAppointmentEmail(req: {
  * ledger keys include the start, so a rescheduled appointment is reminded again for its new time.
  * @returns how many reminders this call sent.
  */
-export async function sendAppointmentReminder(req: { appointmentId: string; hoursBefore: number; startsAt: string }): Promise<number> {
+export async function sendAppointmentReminder(req: {
+  appointmentId: string;
+  hoursBefore: number;
+  startsAt: string;
+}): Promise<number> {
   const p = await loadParties(db(), req.appointmentId);
   if (!p || p.appointment.status !== 'confirmed') return 0;
   if (p.appointment.startsAt.getTime() !== new Date(req.startsAt).getTime()) return 0;
@@ -137,7 +155,11 @@ export async function sendAppointmentReminder(req: { appointmentId: string; hour
       ledgerKey: `appointment_reminder:${p.appointment.id}:${p.appointment.startsAt.toISOString()}:${req.hoursBefore}h:${recipient}`,
       template: 'appointment_reminder',
       to,
-      vars: { ...baseVars(p, recipient, p.appointment.startsAt), hoursBefore: req.hoursBefore, isDoctor: recipient === 'doctor' },
+      vars: {
+        ...baseVars(p, recipient, p.appointment.startsAt),
+        hoursBefore: req.hoursBefore,
+        isDoctor: recipient === 'doctor',
+      },
     });
     if (result.sent) sent += 1;
   }

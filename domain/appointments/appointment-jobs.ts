@@ -48,7 +48,12 @@ export async function queueAppointmentEmails(
   historyId: number,
 ): Promise<void> {
   for (const recipient of recipients) {
-    await addJob(trx, 'send_appointment_email', { appointmentId, event, recipient, historyId }, { maxAttempts: 10 });
+    await addJob(
+      trx,
+      'send_appointment_email',
+      { appointmentId, event, recipient, historyId },
+      { maxAttempts: 10 },
+    );
   }
 }
 
@@ -59,7 +64,11 @@ export async function queueAppointmentEmails(
  * replaces the jobs (same count, new run times). An offset whose time has already passed gets no
  * job, and its old job (from an earlier start) is removed.
  */
-export async function scheduleConfirmedJobs(trx: Knex, appointment: AppointmentRow, now = new Date()): Promise<void> {
+export async function scheduleConfirmedJobs(
+  trx: Knex,
+  appointment: AppointmentRow,
+  now = new Date(),
+): Promise<void> {
   const { config } = services();
   const startsAt = appointment.startsAt.toISOString();
   for (const hours of config.appointmentReminderHours) {

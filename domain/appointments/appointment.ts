@@ -5,7 +5,14 @@ import type { Knex } from 'knex';
 import { NotFoundError } from '../../lib/errors.js';
 import type { Actor } from '../auth/actor.js';
 
-export const APPOINTMENT_STATUSES = ['pending', 'confirmed', 'completed', 'cancelled', 'no-show', 'rejected'] as const;
+export const APPOINTMENT_STATUSES = [
+  'pending',
+  'confirmed',
+  'completed',
+  'cancelled',
+  'no-show',
+  'rejected',
+] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
 /** An appointments row as Knex returns it (camelCase). */
@@ -71,7 +78,11 @@ export interface StatusChange {
 }
 
 /** Appends a status-history row (who, when, from, to, why) and returns its id. */
-export async function recordStatusChange(trx: Knex, appointmentId: string, change: StatusChange): Promise<number> {
+export async function recordStatusChange(
+  trx: Knex,
+  appointmentId: string,
+  change: StatusChange,
+): Promise<number> {
   const [row] = await trx('appointmentStatusHistory')
     .insert({
       appointmentId,
@@ -88,6 +99,9 @@ export async function recordStatusChange(trx: Knex, appointmentId: string, chang
 
 /** Sets a new status (and `updated_at`) on a row already locked by the caller; returns the updated row. */
 export async function setStatus(trx: Knex, id: string, status: AppointmentStatus): Promise<AppointmentRow> {
-  const [row] = await trx('appointments').where({ id }).update({ status, updatedAt: trx.fn.now() }).returning('*');
+  const [row] = await trx('appointments')
+    .where({ id })
+    .update({ status, updatedAt: trx.fn.now() })
+    .returning('*');
   return row as AppointmentRow;
 }

@@ -4,7 +4,11 @@ import { withTransaction } from '../../db/transaction.js';
 import { NotFoundError, ValidationError, mapConstraint } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import type { Actor } from '../auth/actor.js';
-import { type BookableDoctor, loadAvailability, loadBookableDoctor } from '../scheduling/doctor-availability.js';
+import {
+  type BookableDoctor,
+  loadAvailability,
+  loadBookableDoctor,
+} from '../scheduling/doctor-availability.js';
 import { assertBookableSlot, slotTaken } from '../scheduling/free-slots.js';
 import { slotEnd } from '../scheduling/slots.js';
 import { type AppointmentRow, recordStatusChange } from './appointment.js';
@@ -34,11 +38,14 @@ export async function loadBookablePatient(trx: Knex, patientId: string): Promise
 /** Which patient an actor books for: a patient only for themself, staff and admins for anyone. */
 function patientFor(actor: Actor, requested: string | undefined): string {
   if (actor.role === 'patient') {
-    if (!actor.patientId || (requested !== undefined && requested !== actor.patientId)) throw new NotFoundError('patient');
+    if (!actor.patientId || (requested !== undefined && requested !== actor.patientId))
+      throw new NotFoundError('patient');
     return actor.patientId;
   }
   if (!requested) {
-    throw new ValidationError('The request is invalid.', [{ path: '/patientId', message: 'is required when booking for a patient' }]);
+    throw new ValidationError('The request is invalid.', [
+      { path: '/patientId', message: 'is required when booking for a patient' },
+    ]);
   }
   return requested;
 }
@@ -101,7 +108,11 @@ export async function insertAppointment(trx: Knex, a: NewAppointment): Promise<A
  * taken — also when a concurrent booking commits first, which the exclusion constraint
  * `appointments_no_overlap_excl` detects.
  */
-export function bookAppointment(actor: Actor, input: BookAppointmentInput, now = new Date()): Promise<AppointmentRow> {
+export function bookAppointment(
+  actor: Actor,
+  input: BookAppointmentInput,
+  now = new Date(),
+): Promise<AppointmentRow> {
   const patientId = patientFor(actor, input.patientId);
   return withTransaction(async (trx) => {
     const doctor = await loadBookableDoctor(trx, input.doctorId);

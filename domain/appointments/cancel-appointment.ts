@@ -31,10 +31,16 @@ export function assertBeforePatientCutoff(actor: Actor | null, appointment: Appo
  * no-show job, lets the payments area queue a refund, and emails patient and doctor.
  * 409 `invalid_transition` from any other status.
  */
-export function cancelAppointment(actor: Actor | null, id: string, reason?: string, now = new Date()): Promise<AppointmentRow> {
+export function cancelAppointment(
+  actor: Actor | null,
+  id: string,
+  reason?: string,
+  now = new Date(),
+): Promise<AppointmentRow> {
   return withTransaction(async (trx) => {
     const current = await loadVisibleAppointment(trx, actor, id, { forUpdate: true });
-    if (current.status !== 'pending' && current.status !== 'confirmed') throw invalidTransition(current.status, 'cancelled');
+    if (current.status !== 'pending' && current.status !== 'confirmed')
+      throw invalidTransition(current.status, 'cancelled');
     assertBeforePatientCutoff(actor, current, now);
     return cancelLocked(trx, current, actor, reason);
   });
@@ -46,16 +52,33 @@ export function cancelAppointment(actor: Actor | null, id: string, reason?: stri
  */
 export function expireUnpaidAppointment(id: string): Promise<boolean> {
   return withTransaction(async (trx) => {
-    const current = (await trx('appointments').where({ id }).forUpdate().first()) as AppointmentRow | undefined;
-    if (!current || current.status !== 'pending' || current.feeCents === 0 || current.paymentStatus === 'paid') return false;
+    const current = (await trx('appointments').where({ id }).forUpdate().first()) as
+      AppointmentRow | undefined;
+    if (
+      !current ||
+      current.status !== 'pending' ||
+      current.feeCents === 0 ||
+      current.paymentStatus === 'paid'
+    )
+      return false;
     await cancelLocked(trx, current, null, 'payment_not_received');
     return true;
   });
 }
 
-async function cancelLocked(trx: Knex, current: AppointmentRow, actor: Actor | null, reason?: string): Promise<AppointmentRow> {
+async function cancelLocked(
+  trx: Knex,
+  current: AppointmentRow,
+  actor: Actor | null,
+  reason?: string,
+): Promise<AppointmentRow> {
   const row = await setStatus(trx, current.id, 'cancelled');
-  const historyId = await recordStatusChange(trx, current.id, { from: current.status, to: 'cancelled', actor, reason });
+  const historyId = await recordStatusChange(trx, current.id, {
+    from: current.status,
+    to: 'cancelled',
+    actor,
+    reason,
+  });
   await clearScheduledJobs(trx, current.id);
   await onAppointmentCancelled(trx as Knex.Transaction, row);
   await queueAppointmentEmails(trx, current.id, 'cancelled', ['patient', 'doctor'], historyId);

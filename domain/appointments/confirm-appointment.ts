@@ -27,7 +27,12 @@ export async function confirmAppointment(
   const current = await loadVisibleAppointment(trx, null, appointmentId, { forUpdate: true });
   if (current.status !== 'pending') throw invalidTransition(current.status, 'confirmed');
   const row = await setStatus(trx, current.id, 'confirmed');
-  const historyId = await recordStatusChange(trx, row.id, { from: 'pending', to: 'confirmed', actor, reason });
+  const historyId = await recordStatusChange(trx, row.id, {
+    from: 'pending',
+    to: 'confirmed',
+    actor,
+    reason,
+  });
   await queueAppointmentEmails(trx, row.id, 'confirmed', ['patient', 'doctor'], historyId);
   await scheduleConfirmedJobs(trx, row);
   await removeJob(trx, expireUnpaidKey(row.id));
@@ -43,7 +48,10 @@ export function approveAppointment(actor: Actor, id: string, reason?: string): P
     const current = await loadVisibleAppointment(trx, actor, id, { forUpdate: true });
     if (current.status !== 'pending') throw invalidTransition(current.status, 'approved');
     if (current.feeCents > 0 && current.paymentStatus !== 'paid') {
-      throw new ConflictError('payment_required', 'This appointment can be approved only after it has been paid.');
+      throw new ConflictError(
+        'payment_required',
+        'This appointment can be approved only after it has been paid.',
+      );
     }
     return confirmAppointment(trx, id, actor, reason);
   });

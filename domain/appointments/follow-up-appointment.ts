@@ -21,15 +21,25 @@ export interface FollowUpInput {
  * The doctor already decided the visit is needed, so a free follow-up is confirmed at once (with its
  * reminders); one with a fee stays pending until paid, like any booking.
  */
-export function bookFollowUp(actor: Actor, id: string, input: FollowUpInput, now = new Date()): Promise<AppointmentRow> {
+export function bookFollowUp(
+  actor: Actor,
+  id: string,
+  input: FollowUpInput,
+  now = new Date(),
+): Promise<AppointmentRow> {
   return withTransaction(async (trx) => {
     const original = await loadVisibleAppointment(trx, actor, id);
     if (original.status !== 'confirmed' && original.status !== 'completed') {
-      throw new ConflictError('invalid_transition', `A follow-up can only be booked for a confirmed or completed appointment, not a ${original.status} one.`);
+      throw new ConflictError(
+        'invalid_transition',
+        `A follow-up can only be booked for a confirmed or completed appointment, not a ${original.status} one.`,
+      );
     }
     const startsAt = new Date(input.startsAt);
     if (startsAt.getTime() <= original.startsAt.getTime()) {
-      throw new ValidationError('The request is invalid.', [{ path: '/startsAt', message: 'must be after the original appointment' }]);
+      throw new ValidationError('The request is invalid.', [
+        { path: '/startsAt', message: 'must be after the original appointment' },
+      ]);
     }
     const doctor = await loadBookableDoctor(trx, original.doctorId);
     await loadBookablePatient(trx, original.patientId);

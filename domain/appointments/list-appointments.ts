@@ -1,7 +1,12 @@
 import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
 import type { Actor } from '../auth/actor.js';
-import { type AppointmentRow, type AppointmentStatus, loadVisibleAppointment, scopeToActor } from './appointment.js';
+import {
+  type AppointmentRow,
+  type AppointmentStatus,
+  loadVisibleAppointment,
+  scopeToActor,
+} from './appointment.js';
 
 /** Filters of `GET /appointments`; `from`/`to` bound the start time as `[from, to)`. */
 export interface AppointmentFilters {
@@ -30,7 +35,10 @@ export async function listAppointments(actor: Actor, f: AppointmentFilters) {
   const after = decodeCursor(f.cursor, 2);
   if (after) {
     if (!Number.isSafeInteger(after[0])) decodeCursor('', 2);
-    q.whereRaw(`(starts_at, id) > (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?::uuid)`, after);
+    q.whereRaw(
+      `(starts_at, id) > (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?::uuid)`,
+      after,
+    );
   }
   const rows = (await q
     .select('*', db().raw(`(extract(epoch from starts_at) * 1000000)::bigint as starts_at_us`))

@@ -22,14 +22,22 @@ export interface RescheduleInput {
  * doctor are emailed. The appointment's own current time does not block the new one; any other
  * appointment does (409 `slot_taken`, also via the exclusion constraint under a race).
  */
-export function rescheduleAppointment(actor: Actor, id: string, input: RescheduleInput, now = new Date()): Promise<AppointmentRow> {
+export function rescheduleAppointment(
+  actor: Actor,
+  id: string,
+  input: RescheduleInput,
+  now = new Date(),
+): Promise<AppointmentRow> {
   return withTransaction(async (trx) => {
     const current = await loadVisibleAppointment(trx, actor, id, { forUpdate: true });
-    if (current.status !== 'pending' && current.status !== 'confirmed') throw invalidTransition(current.status, 'rescheduled');
+    if (current.status !== 'pending' && current.status !== 'confirmed')
+      throw invalidTransition(current.status, 'rescheduled');
     assertBeforePatientCutoff(actor, current, now);
     const startsAt = new Date(input.startsAt);
     if (startsAt.getTime() === current.startsAt.getTime()) {
-      throw new ValidationError('The request is invalid.', [{ path: '/startsAt', message: 'must differ from the current start' }]);
+      throw new ValidationError('The request is invalid.', [
+        { path: '/startsAt', message: 'must differ from the current start' },
+      ]);
     }
     const doctor = await loadBookableDoctor(trx, current.doctorId);
     const availability = await loadAvailability(trx, doctor.id, doctor.timeZone);

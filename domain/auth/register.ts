@@ -3,7 +3,7 @@ import { withTransaction, type Trx } from '../../db/transaction.js';
 import { ValidationError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import { loadUserView, type UserView } from '../users/user-view.js';
-import type { RequestMeta } from './audit.js';
+import { recordSecurityEvent, type RequestMeta } from './audit.js';
 import { hashPassword } from './passwords.js';
 
 export interface RegisterInput {
@@ -36,7 +36,7 @@ export async function queueVerificationEmail(trx: Trx, userId: string): Promise<
  * patient profile or doctor row, and the verification email job commit together.
  * @throws ConflictError `duplicate` when the email is taken (the one place that reveals an account).
  */
-export async function registerUser(input: RegisterInput, _meta: RequestMeta = {}): Promise<UserView> {
+export async function registerUser(input: RegisterInput, meta: RequestMeta = {}): Promise<UserView> {
   const role = input.role ?? 'patient';
   if (role !== 'doctor' && input.specialization !== undefined) {
     throw new ValidationError('The request is invalid.', [
@@ -77,6 +77,18 @@ export async function registerUser(input: RegisterInput, _meta: RequestMeta = {}
       });
     }
     await queueVerificationEmail(trx, user.id as string);
+    await recordSecurityEvent(
+      {
+        actor: { userId: user.id, role },
+        entity: 'user',
+        entityId: user.id,
+        action: 'register',
+        outcome: 'success',
+        details: { role },
+      },
+      meta,
+      trx,
+    );
     return (await loadUserView(user.id as string, trx))!;
   });
 }

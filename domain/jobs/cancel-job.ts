@@ -15,7 +15,12 @@ export type CancelMode = 'fail' | 'remove';
  * `remove` deletes it (`graphile_worker.complete_jobs`). 404 for an unknown job, 409
  * `invalid_transition` while a worker holds it. Returns the job as it was (fail: as it is now).
  */
-export async function cancelJob(op: JobOperator, id: string, mode: CancelMode = 'fail', knex: Knex = db()): Promise<JobView & { removed: boolean }> {
+export async function cancelJob(
+  op: JobOperator,
+  id: string,
+  mode: CancelMode = 'fail',
+  knex: Knex = db(),
+): Promise<JobView & { removed: boolean }> {
   if (!isJobId(id)) throw new NotFoundError('job');
   return knex.transaction(async (trx) => {
     const before = await readJob(trx, id);
@@ -24,9 +29,16 @@ export async function cancelJob(op: JobOperator, id: string, mode: CancelMode = 
     const { rows } =
       mode === 'remove'
         ? await trx.raw(`select id from graphile_worker.complete_jobs(array[?::bigint])`, [id])
-        : await trx.raw(`select id from graphile_worker.permanently_fail_jobs(array[?::bigint], ?)`, [id, message]);
-    if (!rows.length) throw new ConflictError('invalid_transition', 'The job is running; wait for it to finish or fail.');
-    await auditJobAction(trx, op, mode === 'remove' ? 'job.remove' : 'job.cancel', id, { task: before.taskIdentifier, mode });
+        : await trx.raw(`select id from graphile_worker.permanently_fail_jobs(array[?::bigint], ?)`, [
+            id,
+            message,
+          ]);
+    if (!rows.length)
+      throw new ConflictError('invalid_transition', 'The job is running; wait for it to finish or fail.');
+    await auditJobAction(trx, op, mode === 'remove' ? 'job.remove' : 'job.cancel', id, {
+      task: before.taskIdentifier,
+      mode,
+    });
     if (mode === 'remove') return { ...presentJob(before), removed: true };
     return { ...presentJob((await readJob(trx, id))!), removed: false };
   });

@@ -41,14 +41,19 @@ export async function getJob(id: string, knex: Knex = db()): Promise<JobDetail> 
       where j.id = ?::bigint`,
     [id],
   );
-  const { rows: runs } = await knex.raw(`select * from job_history where job_id = ?::bigint order by id desc limit ?`, [
-    id,
-    RUNS_SHOWN,
-  ]);
+  const { rows: runs } = await knex.raw(
+    `select * from job_history where job_id = ?::bigint order by id desc limit ?`,
+    [id, RUNS_SHOWN],
+  );
   const history = camelRows<JobRunRow>(runs);
   const live = camelRows<JobRow & { flags: Record<string, true> | null; payload: unknown }>(rows)[0];
   if (live) {
-    return { ...presentJob(live), payload: redactPayload(live.payload), flags: live.flags, runs: history.map(presentRun) };
+    return {
+      ...presentJob(live),
+      payload: redactPayload(live.payload),
+      flags: live.flags,
+      runs: history.map(presentRun),
+    };
   }
   if (!history.length) throw new NotFoundError('job');
   return { ...presentRunAsJob(history[0]), payload: null, flags: null, runs: history.map(presentRun) };

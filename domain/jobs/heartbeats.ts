@@ -104,12 +104,18 @@ export async function recoverStaleWorkers(knex: Knex, staleSeconds: number): Pro
     if (dead.length) {
       await trx.raw('select graphile_worker.force_unlock_workers(?::text[])', [dead.map((d) => d.workerId)]);
       await trx('workerRecoveries').insert(
-        dead.map((d) => ({ workerId: d.workerId, lastSeen: d.lastSeen, jobIds: trx.raw('?::bigint[]', [d.jobIds]) })),
+        dead.map((d) => ({
+          workerId: d.workerId,
+          lastSeen: d.lastSeen,
+          jobIds: trx.raw('?::bigint[]', [d.jobIds]),
+        })),
       );
       const jobs = dead.reduce((n, d) => n + d.jobIds.length, 0);
       await trx.raw(`select pg_notify('jobs:insert', json_build_object('count', ?::int)::text)`, [jobs]);
     }
-    await trx.raw('delete from worker_heartbeats where last_seen < now() - make_interval(secs => ?)', [staleSeconds]);
+    await trx.raw('delete from worker_heartbeats where last_seen < now() - make_interval(secs => ?)', [
+      staleSeconds,
+    ]);
     return dead;
   });
 }

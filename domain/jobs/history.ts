@@ -3,7 +3,9 @@ import type pg from 'pg';
 import type { Logger } from '../../lib/logger.js';
 
 /** Upper bounds (seconds) of the job duration histogram; the last bucket is +Inf. */
-export const JOB_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] as const;
+export const JOB_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+] as const;
 
 /** One finished run of a job, as the worker saw it. */
 export interface JobRun {
@@ -79,11 +81,20 @@ export class JobHistoryRecorder {
   }
 
   private async write(runs: JobRun[]): Promise<void> {
-    const totals = new Map<string, { task: string; completed: number; failed: number; seconds: number; buckets: number[] }>();
+    const totals = new Map<
+      string,
+      { task: string; completed: number; failed: number; seconds: number; buckets: number[] }
+    >();
     for (const r of runs) {
       let t = totals.get(r.task);
       if (!t) {
-        t = { task: r.task, completed: 0, failed: 0, seconds: 0, buckets: new Array(JOB_DURATION_BUCKETS.length + 1).fill(0) };
+        t = {
+          task: r.task,
+          completed: 0,
+          failed: 0,
+          seconds: 0,
+          buckets: new Array(JOB_DURATION_BUCKETS.length + 1).fill(0),
+        };
         totals.set(r.task, t);
       }
       if (r.outcome === 'completed') t.completed += 1;
@@ -114,18 +125,29 @@ export class JobHistoryRecorder {
            failed = t.failed + excluded.failed,
            duration_seconds_sum = t.duration_seconds_sum + excluded.duration_seconds_sum,
            duration_buckets = bigint_array_add(t.duration_buckets, excluded.duration_buckets)`,
-        [JSON.stringify(runs.map((r) => ({ ...r, durationMs: Math.round(r.durationMs) }))), JSON.stringify(agg)],
+        [
+          JSON.stringify(runs.map((r) => ({ ...r, durationMs: Math.round(r.durationMs) }))),
+          JSON.stringify(agg),
+        ],
       );
     } catch (err) {
       // History is an operator's aid: losing a batch must never fail or stop the jobs themselves.
-      this.opts.logger?.warn({ err: (err as Error).message, runs: runs.length }, 'could not write job history');
+      this.opts.logger?.warn(
+        { err: (err as Error).message, runs: runs.length },
+        'could not write job history',
+      );
     }
   }
 }
 
 /** Deletes job history and recovery records older than `days`; returns how many runs went. */
 export async function pruneJobHistory(knex: Knex, days: number): Promise<number> {
-  const { rowCount } = await knex.raw(`delete from job_history where finished_at < now() - make_interval(days => ?)`, [days]);
-  await knex.raw(`delete from worker_recoveries where recovered_at < now() - make_interval(days => ?)`, [days]);
+  const { rowCount } = await knex.raw(
+    `delete from job_history where finished_at < now() - make_interval(days => ?)`,
+    [days],
+  );
+  await knex.raw(`delete from worker_recoveries where recovered_at < now() - make_interval(days => ?)`, [
+    days,
+  ]);
   return rowCount ?? 0;
 }

@@ -31,7 +31,9 @@ export function cliOperator(): JobOperator {
 
 /** A short description of the operator for error messages written into the job. */
 export const describeOperator = (op: JobOperator): string =>
-  op.via === 'cli' ? `operator ${op.osUser ?? 'at the CLI'}` : `administrator ${op.actor?.userId ?? ''}`.trim();
+  op.via === 'cli'
+    ? `operator ${op.osUser ?? 'at the CLI'}`
+    : `administrator ${op.actor?.userId ?? ''}`.trim();
 
 /**
  * Appends one jobs-admin action to the audit log on the caller's transaction, so the record exists
@@ -46,7 +48,13 @@ export async function auditJobAction(
 ): Promise<void> {
   await recordAudit(
     op.actor,
-    { entity: 'job', entityId, action, outcome: 'success', details: { via: op.via, ...(op.osUser ? { osUser: op.osUser } : {}), ...details } },
+    {
+      entity: 'job',
+      entityId,
+      action,
+      outcome: 'success',
+      details: { via: op.via, ...(op.osUser ? { osUser: op.osUser } : {}), ...details },
+    },
     trx,
   );
 }

@@ -168,7 +168,10 @@ export function redactPayload(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactPayload);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redactPayload(v)]),
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        SECRET_KEY.test(k) ? '[redacted]' : redactPayload(v),
+      ]),
     );
   }
   return value;

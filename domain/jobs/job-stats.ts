@@ -49,7 +49,10 @@ export async function jobStats(knex: Knex = db(), staleSeconds = 120): Promise<J
          from graphile_worker.jobs j
         where ${STATE_PREDICATE.queued}`,
     ),
-    knex.raw(`select count(*)::int as n from worker_heartbeats where last_seen > now() - make_interval(secs => ?)`, [staleSeconds]),
+    knex.raw(
+      `select count(*)::int as n from worker_heartbeats where last_seen > now() - make_interval(secs => ?)`,
+      [staleSeconds],
+    ),
   ]);
   const byTask = new Map<string, TaskStats>();
   const entry = (task: string) => {
@@ -60,8 +63,19 @@ export async function jobStats(knex: Knex = db(), staleSeconds = 120): Promise<J
     }
     return e;
   };
-  for (const r of live as { task: string; queued: number; scheduled: number; running: number; failed: number }[]) {
-    Object.assign(entry(r.task), { queued: r.queued, scheduled: r.scheduled, running: r.running, failed: r.failed });
+  for (const r of live as {
+    task: string;
+    queued: number;
+    scheduled: number;
+    running: number;
+    failed: number;
+  }[]) {
+    Object.assign(entry(r.task), {
+      queued: r.queued,
+      scheduled: r.scheduled,
+      running: r.running,
+      failed: r.failed,
+    });
   }
   for (const r of recent as { task: string; completed: number; failed: number }[]) {
     Object.assign(entry(r.task), { completedLastHour: r.completed, failedLastHour: r.failed });
@@ -70,7 +84,12 @@ export async function jobStats(knex: Knex = db(), staleSeconds = 120): Promise<J
   const sum = (k: keyof TaskStats) => tasks.reduce((n, t) => n + (t[k] as number), 0);
   return {
     tasks,
-    totals: { queued: sum('queued'), scheduled: sum('scheduled'), running: sum('running'), failed: sum('failed') },
+    totals: {
+      queued: sum('queued'),
+      scheduled: sum('scheduled'),
+      running: sum('running'),
+      failed: sum('failed'),
+    },
     oldestQueuedAgeSeconds: Math.max(0, Math.round(Number(oldest[0]?.age ?? 0) * 1000) / 1000),
     failuresLastHour: sum('failedLastHour'),
     completedLastHour: sum('completedLastHour'),

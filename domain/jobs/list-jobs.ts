@@ -30,7 +30,10 @@ export interface ListJobsInput {
  * Lists jobs newest first with keyset pagination. Live jobs come from the `graphile_worker.jobs`
  * view; `completed` ones (which graphile-worker deletes) from `job_history`, one entry per run.
  */
-export async function listJobs(input: ListJobsInput, knex: Knex = db()): Promise<{ items: JobView[]; nextCursor: string | null }> {
+export async function listJobs(
+  input: ListJobsInput,
+  knex: Knex = db(),
+): Promise<{ items: JobView[]; nextCursor: string | null }> {
   const after = decodeCursor(input.cursor, 1);
   const where: string[] = [];
   const bindings: Knex.Value[] = [];

@@ -10,12 +10,15 @@ import { JOB_COLUMNS, camelRows, presentJob, type JobRow, type JobView } from '.
  * `jobs:insert` is graphile-worker's own channel, so they start at once instead of at their next poll.
  */
 export async function nudgeWorkers(trx: Knex | Knex.Transaction, count: number): Promise<void> {
-  if (count > 0) await trx.raw(`select pg_notify('jobs:insert', json_build_object('count', ?::int)::text)`, [count]);
+  if (count > 0)
+    await trx.raw(`select pg_notify('jobs:insert', json_build_object('count', ?::int)::text)`, [count]);
 }
 
 /** Reads a live job in a transaction, for the 404-or-409 answer after an admin function refused it. */
 export async function readJob(trx: Knex | Knex.Transaction, id: string): Promise<JobRow | undefined> {
-  const { rows } = await trx.raw(`select ${JOB_COLUMNS} from graphile_worker.jobs j where j.id = ?::bigint`, [id]);
+  const { rows } = await trx.raw(`select ${JOB_COLUMNS} from graphile_worker.jobs j where j.id = ?::bigint`, [
+    id,
+  ]);
   return camelRows<JobRow>(rows)[0];
 }
 
@@ -37,7 +40,10 @@ export async function retryJob(op: JobOperator, id: string, knex: Knex = db()): 
       throw new ConflictError('invalid_transition', 'The job is running; wait for it to finish or fail.');
     }
     const job = (await readJob(trx, id))!;
-    await auditJobAction(trx, op, 'job.retry', id, { task: job.taskIdentifier, previousLastError: job.lastError?.slice(0, 500) ?? null });
+    await auditJobAction(trx, op, 'job.retry', id, {
+      task: job.taskIdentifier,
+      previousLastError: job.lastError?.slice(0, 500) ?? null,
+    });
     await nudgeWorkers(trx, 1);
     return presentJob(job);
   });

@@ -18,7 +18,11 @@ const AUDITED_IDS = 200;
  * Retries every matching job now with fresh attempts in one `reschedule_jobs` call, audited once.
  * Jobs a worker locks in the meantime are skipped by graphile-worker and not counted.
  */
-export async function retryJobs(op: JobOperator, input: RetryJobsInput, knex: Knex = db()): Promise<{ retried: number; jobIds: string[] }> {
+export async function retryJobs(
+  op: JobOperator,
+  input: RetryJobsInput,
+  knex: Knex = db(),
+): Promise<{ retried: number; jobIds: string[] }> {
   const state = input.state ?? 'failed';
   return knex.transaction(async (trx) => {
     const { rows } = await trx.raw(

@@ -54,15 +54,29 @@ interface TotalsRow {
 
 /** Prometheus text for the cluster-wide job metrics, read from `job_task_totals` and the queue. */
 async function jobMetricsText(knex: Knex, staleSeconds: number): Promise<string> {
-  const [{ rows }, stats] = await Promise.all([knex.raw('select * from job_task_totals order by task'), jobStats(knex, staleSeconds)]);
+  const [{ rows }, stats] = await Promise.all([
+    knex.raw('select * from job_task_totals order by task'),
+    jobStats(knex, staleSeconds),
+  ]);
   const totals = camelRows<TotalsRow>(rows);
   const out: string[] = [];
-  const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  const family = (name: string, type: string, help: string) =>
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 
-  family('clinicflow_jobs_completed_total', 'counter', 'Job runs that completed, per task, across all worker processes.');
-  for (const t of totals) out.push(`clinicflow_jobs_completed_total{task="${label(t.task)}"} ${Number(t.completed)}`);
-  family('clinicflow_jobs_failed_total', 'counter', 'Job runs that threw, per task, across all worker processes (each failed attempt counts).');
-  for (const t of totals) out.push(`clinicflow_jobs_failed_total{task="${label(t.task)}"} ${Number(t.failed)}`);
+  family(
+    'clinicflow_jobs_completed_total',
+    'counter',
+    'Job runs that completed, per task, across all worker processes.',
+  );
+  for (const t of totals)
+    out.push(`clinicflow_jobs_completed_total{task="${label(t.task)}"} ${Number(t.completed)}`);
+  family(
+    'clinicflow_jobs_failed_total',
+    'counter',
+    'Job runs that threw, per task, across all worker processes (each failed attempt counts).',
+  );
+  for (const t of totals)
+    out.push(`clinicflow_jobs_failed_total{task="${label(t.task)}"} ${Number(t.failed)}`);
   family('clinicflow_job_duration_seconds', 'histogram', 'Job run duration in seconds, per task.');
   for (const t of totals) {
     const task = label(t.task);
@@ -82,7 +96,11 @@ async function jobMetricsText(knex: Knex, staleSeconds: number): Promise<string>
       out.push(`clinicflow_jobs{task="${label(t.task)}",state="${state}"} ${t[state]}`);
     }
   }
-  family('clinicflow_jobs_oldest_queued_age_seconds', 'gauge', 'Seconds the oldest due job has waited for a worker.');
+  family(
+    'clinicflow_jobs_oldest_queued_age_seconds',
+    'gauge',
+    'Seconds the oldest due job has waited for a worker.',
+  );
   out.push(`clinicflow_jobs_oldest_queued_age_seconds ${stats.oldestQueuedAgeSeconds}`);
   family('clinicflow_workers_live', 'gauge', 'Worker pools with a fresh heartbeat.');
   out.push(`clinicflow_workers_live ${stats.liveWorkers}`);

@@ -45,7 +45,11 @@ export function checkoutExpiry(createdAt: Date, holdMinutes: number, now: Date):
  * `checkout:<appointmentId>:<attempt>` covers the remaining gap (a crash after Stripe created the
  * session and before the commit): the next call reuses the attempt number and gets the same session.
  */
-export async function createCheckout(actor: Actor, appointmentId: string, now = new Date()): Promise<CheckoutResult> {
+export async function createCheckout(
+  actor: Actor,
+  appointmentId: string,
+  now = new Date(),
+): Promise<CheckoutResult> {
   const stripe = stripeClient();
   const { config } = services();
   return withTransaction(async (trx) => {
@@ -57,10 +61,14 @@ export async function createCheckout(actor: Actor, appointmentId: string, now = 
       throw new ConflictError('already_paid', 'This appointment has already been paid.');
     }
     if (appointment.status !== 'pending') {
-      throw new ConflictError('invalid_transition', `An appointment that is ${appointment.status} cannot be paid.`);
+      throw new ConflictError(
+        'invalid_transition',
+        `An appointment that is ${appointment.status} cannot be paid.`,
+      );
     }
 
-    const latest = (await trx('payments').where({ appointmentId }).orderBy('attempt', 'desc').first()) as PaymentRow | undefined;
+    const latest = (await trx('payments').where({ appointmentId }).orderBy('attempt', 'desc').first()) as
+      PaymentRow | undefined;
     if (
       latest &&
       latest.sessionStatus === 'open' &&
@@ -113,11 +121,21 @@ export async function createCheckout(actor: Actor, appointmentId: string, now = 
       );
     } catch (err) {
       if (err instanceof Stripe.errors.StripeIdempotencyError) {
-        throw new ConflictError('conflict', 'A checkout for this appointment is being created; try again in a moment.');
+        throw new ConflictError(
+          'conflict',
+          'A checkout for this appointment is being created; try again in a moment.',
+        );
       }
       if (err instanceof Stripe.errors.StripeError) {
-        services().logger.error({ err, appointmentId: appointment.id }, 'Stripe refused to create a checkout session');
-        throw new AppError(502, 'payment_provider_error', 'The payment provider could not start a checkout; try again later.');
+        services().logger.error(
+          { err, appointmentId: appointment.id },
+          'Stripe refused to create a checkout session',
+        );
+        throw new AppError(
+          502,
+          'payment_provider_error',
+          'The payment provider could not start a checkout; try again later.',
+        );
       }
       throw err;
     }

@@ -52,10 +52,19 @@ export async function queuePaymentEmail(trx: Knex, email: PaymentEmail): Promise
     vars = { ...common, amount: formatAmount(payment.amountCents, payment.currency), appointmentUrl };
   } else if (email.kind === 'payment_failed') {
     ledgerKey = `payment_failed:${payment.id}`;
-    vars = { ...common, amount: formatAmount(payment.amountCents, payment.currency), retryUrl: `${appointmentUrl}?pay=1` };
+    vars = {
+      ...common,
+      amount: formatAmount(payment.amountCents, payment.currency),
+      retryUrl: `${appointmentUrl}?pay=1`,
+    };
   } else {
     ledgerKey = `refund_issued:${email.refundId}`;
     vars = { ...common, amount: formatAmount(email.amountCents, payment.currency) };
   }
-  await addJob(trx, 'send_email', { ledgerKey, template: email.kind, to: row.patientEmail as string, vars }, { maxAttempts: 10 });
+  await addJob(
+    trx,
+    'send_email',
+    { ledgerKey, template: email.kind, to: row.patientEmail as string, vars },
+    { maxAttempts: 10 },
+  );
 }

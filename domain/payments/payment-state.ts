@@ -103,7 +103,9 @@ export function derivePayment(
   }));
   const refunded = Math.min(
     amountCents,
-    derivedRefunds.filter((r) => r.status === 'succeeded' || r.status === 'pending').reduce((n, r) => n + r.amountCents, 0),
+    derivedRefunds
+      .filter((r) => r.status === 'succeeded' || r.status === 'pending')
+      .reduce((n, r) => n + r.amountCents, 0),
   );
   let status: PaymentStatus = 'unpaid';
   if (captured) status = refunded <= 0 ? 'paid' : refunded >= amountCents ? 'refunded' : 'partially_refunded';
@@ -111,7 +113,8 @@ export function derivePayment(
   return {
     status,
     sessionStatus: (session.status ?? 'open') as SessionStatus,
-    paymentIntentId: paymentIntent?.id ?? (typeof session.payment_intent === 'string' ? session.payment_intent : null),
+    paymentIntentId:
+      paymentIntent?.id ?? (typeof session.payment_intent === 'string' ? session.payment_intent : null),
     amountCents,
     currency: (session.currency ?? paymentIntent?.currency ?? 'usd').toLowerCase(),
     amountRefundedCents: captured ? refunded : 0,
@@ -133,11 +136,12 @@ export function appointmentPaymentStatus(statuses: PaymentStatus[]): PaymentStat
 /** "$50.00" / "50,00 €": an amount in minor units formatted for emails. */
 export function formatAmount(cents: number, currency: string): string {
   const code = currency.toUpperCase();
-  let digits = 2;
+  let format: Intl.NumberFormat;
   try {
-    digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+    format = new Intl.NumberFormat('en', { style: 'currency', currency: code });
   } catch {
     return `${(cents / 100).toFixed(2)} ${code}`;
   }
-  return new Intl.NumberFormat('en', { style: 'currency', currency: code }).format(cents / 10 ** digits);
+  // Stripe amounts are in the currency's minor unit: 2 decimals for USD, none for JPY.
+  return format.format(cents / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
 }

@@ -10,11 +10,17 @@ interface StoredEvent {
 }
 
 const idOf = (v: unknown): string | null =>
-  typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null;
+  typeof v === 'string'
+    ? v
+    : v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string'
+      ? (v as { id: string }).id
+      : null;
 
 /** The Checkout Session a refund or charge event is about, via our row or Stripe's session list. */
 async function sessionOfPaymentIntent(paymentIntentId: string): Promise<string | null> {
-  const row = await db()('payments').where({ stripePaymentIntentId: paymentIntentId }).first('stripeCheckoutSessionId');
+  const row = await db()('payments')
+    .where({ stripePaymentIntentId: paymentIntentId })
+    .first('stripeCheckoutSessionId');
   if (row) return row.stripeCheckoutSessionId as string;
   const list = await stripeClient().checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 });
   return list.data[0]?.id ?? null;
@@ -40,9 +46,19 @@ export async function processStripeEvent(eventId: string): Promise<void> {
       if (pi) sessionId = await sessionOfPaymentIntent(pi);
     }
     const hint = (object.metadata as Record<string, unknown> | undefined)?.appointment_id;
-    const result = sessionId ? await syncCheckoutSession(sessionId, { appointmentIdHint: typeof hint === 'string' ? hint : undefined }) : null;
-    const outcome = !result ? 'not_ours' : result.changes.length ? `applied: ${result.changes.join('; ')}` : 'no_change';
-    await knex('stripeEvents').where({ id: eventId }).update({ processedAt: knex.fn.now(), outcome, error: null });
+    const result = sessionId
+      ? await syncCheckoutSession(sessionId, {
+          appointmentIdHint: typeof hint === 'string' ? hint : undefined,
+        })
+      : null;
+    const outcome = !result
+      ? 'not_ours'
+      : result.changes.length
+        ? `applied: ${result.changes.join('; ')}`
+        : 'no_change';
+    await knex('stripeEvents')
+      .where({ id: eventId })
+      .update({ processedAt: knex.fn.now(), outcome, error: null });
   } catch (err) {
     await knex('stripeEvents')
       .where({ id: eventId })

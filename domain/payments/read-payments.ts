@@ -19,10 +19,16 @@ export interface AppointmentPayment {
  * refund. Visible to the appointment's patient and doctor and to admins (the route admits only those
  * roles); any other appointment is 404.
  */
-export async function getAppointmentPayment(actor: Actor, appointmentId: string): Promise<AppointmentPayment> {
+export async function getAppointmentPayment(
+  actor: Actor,
+  appointmentId: string,
+): Promise<AppointmentPayment> {
   const knex = db();
   const appointment = await loadVisibleAppointment(knex, actor, appointmentId);
-  const payments = (await knex('payments').where({ appointmentId }).orderBy('attempt', 'asc').select('*')) as PaymentRow[];
+  const payments = (await knex('payments')
+    .where({ appointmentId })
+    .orderBy('attempt', 'asc')
+    .select('*')) as PaymentRow[];
   const refunds = payments.length
     ? ((await knex('refunds')
         .whereIn(
@@ -54,9 +60,13 @@ export interface ListPaymentsQuery {
 }
 
 /** Payments newest first, keyset-paginated on (created_at, id), filtered by status, appointment and period. */
-export async function listPayments(query: ListPaymentsQuery): Promise<{ items: PaymentRow[]; nextCursor: string | null }> {
+export async function listPayments(
+  query: ListPaymentsQuery,
+): Promise<{ items: PaymentRow[]; nextCursor: string | null }> {
   if (query.from && query.to && new Date(query.from) >= new Date(query.to)) {
-    throw new ValidationError('The request is invalid.', [{ path: '/query/to', message: 'must be after from' }]);
+    throw new ValidationError('The request is invalid.', [
+      { path: '/query/to', message: 'must be after from' },
+    ]);
   }
   const knex = db();
   // The cursor carries created_at as PostgreSQL prints it: microseconds survive, unlike a JS Date.
@@ -74,7 +84,9 @@ export async function listPayments(query: ListPaymentsQuery): Promise<{ items: P
       !/^\d{4}-\d{2}-\d{2} [0-9:.]+[+-]\d{2}(:\d{2})?$/.test(createdAt) ||
       !/^[0-9a-f-]{36}$/i.test(id)
     ) {
-      throw new ValidationError('The cursor is invalid.', [{ path: '/cursor', message: 'is not a cursor from this API' }]);
+      throw new ValidationError('The cursor is invalid.', [
+        { path: '/cursor', message: 'is not a cursor from this API' },
+      ]);
     }
     q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [createdAt, id]);
   }

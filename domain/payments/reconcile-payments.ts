@@ -47,7 +47,12 @@ export async function reconcilePayments(now = new Date()): Promise<ReconcileRepo
     done.add(sessionId);
     const result: SyncResult | null = await syncCheckoutSession(sessionId, { appointmentIdHint: hint });
     if (result?.changes.length) {
-      report.fixed.push({ sessionId, paymentId: result.paymentId, appointmentId: result.appointmentId, changes: result.changes });
+      report.fixed.push({
+        sessionId,
+        paymentId: result.paymentId,
+        appointmentId: result.appointmentId,
+        changes: result.changes,
+      });
     }
   };
 
@@ -61,9 +66,12 @@ export async function reconcilePayments(now = new Date()): Promise<ReconcileRepo
     }
     for await (const refund of stripe.refunds.list({ created: { gte }, limit: 100 })) {
       report.refundsChecked += 1;
-      const pi = typeof refund.payment_intent === 'string' ? refund.payment_intent : refund.payment_intent?.id;
+      const pi =
+        typeof refund.payment_intent === 'string' ? refund.payment_intent : refund.payment_intent?.id;
       if (!pi) continue;
-      const row = await knex('payments').where({ stripePaymentIntentId: pi }).first('stripeCheckoutSessionId', 'appointmentId');
+      const row = await knex('payments')
+        .where({ stripePaymentIntentId: pi })
+        .first('stripeCheckoutSessionId', 'appointmentId');
       if (row) await sync(row.stripeCheckoutSessionId as string, row.appointmentId as string);
     }
     // Sessions we still think are open after they expired: their completion or expiry was missed.
@@ -94,6 +102,7 @@ export async function reconcilePayments(now = new Date()): Promise<ReconcileRepo
       });
     throw err;
   }
-  if (report.fixed.length) services().logger.warn({ runId, fixed: report.fixed }, 'reconciliation repaired payments');
+  if (report.fixed.length)
+    services().logger.warn({ runId, fixed: report.fixed }, 'reconciliation repaired payments');
   return report;
 }

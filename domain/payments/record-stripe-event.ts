@@ -68,10 +68,18 @@ export async function recordStripeEvent(
       .returning('id');
     if (rows.length === 0) return false;
     if (handled) {
-      await addJob(trx, 'process_stripe_event', { eventId: event.id }, { jobKey: processEventJobKey(event.id), maxAttempts: 25 });
+      await addJob(
+        trx,
+        'process_stripe_event',
+        { eventId: event.id },
+        { jobKey: processEventJobKey(event.id), maxAttempts: 25 },
+      );
     }
     return true;
   });
-  services().logger.info({ eventId: event.id, type: event.type, duplicate: !inserted, handled }, 'stripe webhook received');
+  services().logger.info(
+    { eventId: event.id, type: event.type, duplicate: !inserted, handled },
+    'stripe webhook received',
+  );
   return { eventId: event.id, duplicate: !inserted, handled };
 }

@@ -5,7 +5,8 @@ import type { PaymentRow, RefundRow } from './payment-state.js';
 import { type RefundPaymentPayload, syncCheckoutSession } from './sync-payment.js';
 
 /** The Stripe idempotency key of a refund: derived from the payment and amount, stable across retries. */
-export const refundIdempotencyKey = (paymentId: string, amountCents: number): string => `refund:${paymentId}:${amountCents}`;
+export const refundIdempotencyKey = (paymentId: string, amountCents: number): string =>
+  `refund:${paymentId}:${amountCents}`;
 
 /**
  * Carries out one refund: stores the refund row (keyed by its idempotency key) before calling Stripe,
@@ -19,7 +20,8 @@ export async function refundPayment(payload: RefundPaymentPayload): Promise<void
   const knex = db();
   const key = refundIdempotencyKey(payload.paymentId, payload.amountCents);
   const prepared = await knex.transaction(async (trx) => {
-    const payment = (await trx('payments').where({ id: payload.paymentId }).forUpdate().first()) as PaymentRow | undefined;
+    const payment = (await trx('payments').where({ id: payload.paymentId }).forUpdate().first()) as
+      PaymentRow | undefined;
     if (!payment || !payment.stripePaymentIntentId) return null;
     let refund = (await trx('refunds').where({ idempotencyKey: key }).first()) as RefundRow | undefined;
     if (!refund) {
@@ -27,7 +29,13 @@ export async function refundPayment(payload: RefundPaymentPayload): Promise<void
       const amount = Math.min(payload.amountCents, payment.amountCents - payment.amountRefundedCents);
       if (amount <= 0) return null;
       [refund] = (await trx('refunds')
-        .insert({ paymentId: payment.id, amountCents: amount, status: 'pending', idempotencyKey: key, reason: payload.reason })
+        .insert({
+          paymentId: payment.id,
+          amountCents: amount,
+          status: 'pending',
+          idempotencyKey: key,
+          reason: payload.reason,
+        })
         .returning('*')) as RefundRow[];
     }
     return { payment, refund };
@@ -41,7 +49,12 @@ export async function refundPayment(payload: RefundPaymentPayload): Promise<void
         payment_intent: payment.stripePaymentIntentId!,
         amount: refund.amountCents,
         reason: payload.reason === 'duplicate_payment' ? 'duplicate' : 'requested_by_customer',
-        metadata: { clinicflow_key: key, payment_id: payment.id, appointment_id: payment.appointmentId, reason: payload.reason },
+        metadata: {
+          clinicflow_key: key,
+          payment_id: payment.id,
+          appointment_id: payment.appointmentId,
+          reason: payload.reason,
+        },
       },
       { idempotencyKey: key },
     );
@@ -49,7 +62,10 @@ export async function refundPayment(payload: RefundPaymentPayload): Promise<void
       .where({ id: refund.id })
       .whereNull('stripeRefundId')
       .update({ stripeRefundId: created.id, updatedAt: knex.fn.now() });
-    services().logger.info({ paymentId: payment.id, refundId: refund.id, amountCents: refund.amountCents }, 'refund requested from Stripe');
+    services().logger.info(
+      { paymentId: payment.id, refundId: refund.id, amountCents: refund.amountCents },
+      'refund requested from Stripe',
+    );
   }
   await syncCheckoutSession(payment.stripeCheckoutSessionId, { appointmentIdHint: payment.appointmentId });
 }

@@ -27,7 +27,11 @@ function pct(v: unknown, def: number): number {
 export function parseRefundPolicy(raw: unknown): RefundPolicy {
   const p = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const hours = typeof p.fullRefundHours === 'number' && p.fullRefundHours >= 0 ? p.fullRefundHours : 24;
-  return { fullRefundHours: hours, latePercent: pct(p.latePercent, 0), noShowPercent: pct(p.noShowPercent, 0) };
+  return {
+    fullRefundHours: hours,
+    latePercent: pct(p.latePercent, 0),
+    noShowPercent: pct(p.noShowPercent, 0),
+  };
 }
 
 /**
@@ -38,7 +42,12 @@ export function parseRefundPolicy(raw: unknown): RefundPolicy {
  * - `cancelled`: 100 % when cancelled at least `fullRefundHours` before the start, else `latePercent`.
  * - anything else (still pending, confirmed, completed): 0.
  */
-export function refundPercent(policy: RefundPolicy, status: string, startsAt: Date, cancelledAt: Date): number {
+export function refundPercent(
+  policy: RefundPolicy,
+  status: string,
+  startsAt: Date,
+  cancelledAt: Date,
+): number {
   if (status === 'rejected') return 100;
   if (status === 'no-show') return policy.noShowPercent;
   if (status !== 'cancelled') return 0;

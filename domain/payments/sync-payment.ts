@@ -50,9 +50,19 @@ export const refundJobKey = (paymentId: string): string => `refund_payment:${pay
  * Queues the refund job of a payment on `trx`. One job key per payment: a queued refund is replaced,
  * never doubled, and the Stripe idempotency key inside the job makes even two running copies safe.
  */
-export async function queueRefund(trx: Knex, paymentId: string, amountCents: number, reason: string): Promise<void> {
+export async function queueRefund(
+  trx: Knex,
+  paymentId: string,
+  amountCents: number,
+  reason: string,
+): Promise<void> {
   if (amountCents <= 0) return;
-  await addJob(trx, 'refund_payment', { paymentId, amountCents, reason }, { jobKey: refundJobKey(paymentId), maxAttempts: 25 });
+  await addJob(
+    trx,
+    'refund_payment',
+    { paymentId, amountCents, reason },
+    { jobKey: refundJobKey(paymentId), maxAttempts: 25 },
+  );
 }
 
 interface StripeState {
@@ -64,16 +74,23 @@ interface StripeState {
 async function fetchStripeState(sessionId: string): Promise<StripeState> {
   const stripe = stripeClient();
   const session = await stripe.checkout.sessions.retrieve(sessionId);
-  const piId = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
+  const piId =
+    typeof session.payment_intent === 'string'
+      ? session.payment_intent
+      : (session.payment_intent?.id ?? null);
   if (!piId) return { session, paymentIntent: null, refunds: [] };
   const paymentIntent = await stripe.paymentIntents.retrieve(piId);
-  const refunds = await stripe.refunds.list({ payment_intent: piId, limit: 100 }).autoPagingToArray({ limit: 1000 });
+  const refunds = await stripe.refunds
+    .list({ payment_intent: piId, limit: 100 })
+    .autoPagingToArray({ limit: 1000 });
   return { session, paymentIntent, refunds };
 }
 
 /** The appointment a session belongs to: our row if we have one, else the session's metadata. */
 async function appointmentOfSession(sessionId: string, hint?: string): Promise<string | null> {
-  const existing = await db()('payments').where({ stripeCheckoutSessionId: sessionId }).first('appointmentId');
+  const existing = await db()('payments')
+    .where({ stripeCheckoutSessionId: sessionId })
+    .first('appointmentId');
   if (existing) return existing.appointmentId as string;
   if (hint) return hint;
   const session = await stripeClient().checkout.sessions.retrieve(sessionId);
@@ -95,12 +112,17 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  *
  * @returns null when the session is not a clinicflow appointment payment.
  */
-export async function syncCheckoutSession(sessionId: string, opts: { appointmentIdHint?: string } = {}): Promise<SyncResult | null> {
-  const hint = opts.appointmentIdHint && UUID_RE.test(opts.appointmentIdHint) ? opts.appointmentIdHint : undefined;
+export async function syncCheckoutSession(
+  sessionId: string,
+  opts: { appointmentIdHint?: string } = {},
+): Promise<SyncResult | null> {
+  const hint =
+    opts.appointmentIdHint && UUID_RE.test(opts.appointmentIdHint) ? opts.appointmentIdHint : undefined;
   const appointmentId = await appointmentOfSession(sessionId, hint);
   if (!appointmentId || !UUID_RE.test(appointmentId)) return null;
   return db().transaction(async (trx) => {
-    const appointment = (await trx('appointments').where({ id: appointmentId }).forUpdate().first()) as AppointmentRow | undefined;
+    const appointment = (await trx('appointments').where({ id: appointmentId }).forUpdate().first()) as
+      AppointmentRow | undefined;
     if (!appointment) return null;
     const state = await fetchStripeState(sessionId);
     if (state.session.metadata?.appointment_id !== appointment.id) return null;
@@ -108,12 +130,17 @@ export async function syncCheckoutSession(sessionId: string, opts: { appointment
   });
 }
 
-async function applyStripeState(trx: Knex.Transaction, appointment: AppointmentRow, state: StripeState): Promise<SyncResult> {
+async function applyStripeState(
+  trx: Knex.Transaction,
+  appointment: AppointmentRow,
+  state: StripeState,
+): Promise<SyncResult> {
   const { session } = state;
   const derived = derivePayment(session, state.paymentIntent, state.refunds);
   const changes: string[] = [];
 
-  let payment = (await trx('payments').where({ stripeCheckoutSessionId: session.id }).forUpdate().first()) as PaymentRow | undefined;
+  let payment = (await trx('payments').where({ stripeCheckoutSessionId: session.id }).forUpdate().first()) as
+    PaymentRow | undefined;
   const before = payment?.status ?? null;
   if (!payment) {
     // Stripe has a session our database never stored (a crash between the Stripe call and the commit).
@@ -155,8 +182,11 @@ async function applyStripeState(trx: Knex.Transaction, appointment: AppointmentR
   }
 
   for (const r of derived.refunds) {
-    let row = (await trx('refunds').where({ stripeRefundId: r.stripeRefundId }).first()) as RefundRow | undefined;
-    if (!row && r.idempotencyKey) row = (await trx('refunds').where({ idempotencyKey: r.idempotencyKey }).first()) as RefundRow | undefined;
+    let row = (await trx('refunds').where({ stripeRefundId: r.stripeRefundId }).first()) as
+      RefundRow | undefined;
+    if (!row && r.idempotencyKey)
+      row = (await trx('refunds').where({ idempotencyKey: r.idempotencyKey }).first()) as
+        RefundRow | undefined;
     const oldStatus = row?.status;
     if (!row) {
       // A refund made outside clinicflow (e.g. in the Stripe Dashboard): record it so totals add up.
@@ -172,7 +202,11 @@ async function applyStripeState(trx: Knex.Transaction, appointment: AppointmentR
         })
         .returning('*')) as RefundRow[];
       changes.push(`refund ${r.stripeRefundId} recorded`);
-    } else if (row.status !== r.status || row.stripeRefundId !== r.stripeRefundId || row.amountCents !== r.amountCents) {
+    } else if (
+      row.status !== r.status ||
+      row.stripeRefundId !== r.stripeRefundId ||
+      row.amountCents !== r.amountCents
+    ) {
       await trx('refunds').where({ id: row.id }).update({
         stripeRefundId: r.stripeRefundId,
         status: r.status,
@@ -183,20 +217,32 @@ async function applyStripeState(trx: Knex.Transaction, appointment: AppointmentR
       changes.push(`refund ${r.stripeRefundId} ${oldStatus} → ${r.status}`);
     }
     if (r.status === 'succeeded' && oldStatus !== 'succeeded') {
-      await queuePaymentEmail(trx, { kind: 'refund_issued', payment, refundId: row.id, amountCents: r.amountCents });
+      await queuePaymentEmail(trx, {
+        kind: 'refund_issued',
+        payment,
+        refundId: row.id,
+        amountCents: r.amountCents,
+      });
     }
   }
 
-  const all = (await trx('payments').where({ appointmentId: appointment.id }).select('id', 'status')) as Pick<PaymentRow, 'id' | 'status'>[];
+  const all = (await trx('payments').where({ appointmentId: appointment.id }).select('id', 'status')) as Pick<
+    PaymentRow,
+    'id' | 'status'
+  >[];
   const apptStatus = appointmentPaymentStatus(all.map((p) => p.status));
   if (apptStatus !== appointment.paymentStatus) {
-    await trx('appointments').where({ id: appointment.id }).update({ paymentStatus: apptStatus, updatedAt: trx.fn.now() });
+    await trx('appointments')
+      .where({ id: appointment.id })
+      .update({ paymentStatus: apptStatus, updatedAt: trx.fn.now() });
     changes.push(`appointment paymentStatus ${appointment.paymentStatus} → ${apptStatus}`);
   }
 
   const wasCaptured = before !== null && CAPTURED_STATUSES.includes(before);
   if (captured && !wasCaptured) {
-    const otherCaptured = all.some((p) => p.id !== payment.id && (p.status === 'paid' || p.status === 'partially_refunded'));
+    const otherCaptured = all.some(
+      (p) => p.id !== payment.id && (p.status === 'paid' || p.status === 'partially_refunded'),
+    );
     const remaining = payment.amountCents - payment.amountRefundedCents;
     if (otherCaptured) {
       await queueRefund(trx, payment.id, remaining, 'duplicate_payment');
@@ -221,5 +267,12 @@ async function applyStripeState(trx: Knex.Transaction, appointment: AppointmentR
       'payment synchronised with Stripe',
     );
   }
-  return { paymentId: payment.id, appointmentId: appointment.id, sessionId: session.id, before, after: derived.status, changes };
+  return {
+    paymentId: payment.id,
+    appointmentId: appointment.id,
+    sessionId: session.id,
+    before,
+    after: derived.status,
+    changes,
+  };
 }

@@ -31,14 +31,17 @@ export function listPatientPrescriptions(actor: Actor, patientId: string, query:
   return withTransaction(async (trx) => {
     await loadPatientFor(actor, patientId, 'prescriptions', 'read', trx);
     const after = decodeCursor(query.cursor, 2);
-    const q = trx('prescriptions').where({ patientId });
+    const q = trx('prescriptions')
+      .where({ patientId })
+      .select('*', trx.raw(`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"`));
     if (query.status) q.where({ status: query.status });
     if (after) q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', after);
     const rows = (await q.orderBy([
       { column: 'createdAt', order: 'desc' },
       { column: 'id', order: 'desc' },
-    ]).limit(query.limit + 1)) as PrescriptionRow[];
-    const page = toPage(rows, query.limit, (r) => [new Date(r.createdAt).toISOString(), r.id]);
+    ]).limit(query.limit + 1)) as (PrescriptionRow & { cursorAt: string })[];
+    // The cursor keeps created_at to the microsecond: a millisecond one would skip rows sharing a millisecond.
+    const page = toPage(rows, query.limit, (r) => [r.cursorAt, r.id]);
     await recordAudit(
       actor,
       { entity: AUDIT_ENTITY, action: 'list', outcome: 'success', patientId, details: { count: page.items.length } },

@@ -3,6 +3,9 @@ import { decodeCursor, toPage } from '../../db/pagination.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { toDoctorRating, type DoctorRating, type ReviewRow } from './review.js';
 
+/** `created_at` at full (microsecond) precision: a millisecond cursor would skip rows sharing a millisecond. */
+const CURSOR_AT = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"`;
+
 export interface ListReviewsQuery {
   limit: number;
   cursor?: string;
@@ -21,7 +24,7 @@ export async function listDoctorReviews(
     | undefined;
   if (!doctor) throw new NotFoundError('doctor');
   const after = decodeCursor(query.cursor, 2);
-  const q = db()('reviews').where({ doctorId });
+  const q = db()('reviews').where({ doctorId }).select('*', db().raw(CURSOR_AT));
   if (after) q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', after);
   const rows = (await q
     .orderBy([
@@ -29,5 +32,6 @@ export async function listDoctorReviews(
       { column: 'id', order: 'desc' },
     ])
     .limit(query.limit + 1)) as ReviewRow[];
-  return { ...toPage(rows, query.limit, (r) => [new Date(r.createdAt).toISOString(), r.id]), ...toDoctorRating(doctor) };
+  const page = toPage(rows as (ReviewRow & { cursorAt: string })[], query.limit, (r) => [r.cursorAt, r.id]);
+  return { items: page.items, nextCursor: page.nextCursor, ...toDoctorRating(doctor) };
 }

@@ -29,15 +29,7 @@ export async function loadBookableDoctor(trx: Knex, doctorId: string): Promise<B
     .where('d.id', doctorId)
     .andWhere('u.role', 'doctor')
     .andWhere('u.status', 'active')
-    .first(
-      'd.id',
-      'u.name',
-      'u.email',
-      'd.contactEmail',
-      'd.timeZone',
-      'd.feeCents',
-      'd.currency',
-    );
+    .first('d.id', 'u.name', 'u.email', 'd.contactEmail', 'd.timeZone', 'd.feeCents', 'd.currency');
   if (!row) throw new NotFoundError('doctor');
   return row as BookableDoctor;
 }
@@ -58,7 +50,11 @@ export async function loadAvailability(trx: Knex, doctorId: string, timeZone: st
 }
 
 /** Loads an existing doctor for the availability routes: admins may also prepare a not-yet-active doctor. */
-async function loadDoctorFor(actor: Actor, trx: Knex, doctorId: string): Promise<{ id: string; timeZone: string }> {
+async function loadDoctorFor(
+  actor: Actor,
+  trx: Knex,
+  doctorId: string,
+): Promise<{ id: string; timeZone: string }> {
   if (!isAdmin(actor)) return loadBookableDoctor(trx, doctorId);
   const row = await trx('doctors as d')
     .join('users as u', 'u.id', 'd.id')
@@ -82,7 +78,11 @@ export async function getDoctorAvailability(actor: Actor, doctorId: string): Pro
  * keep their instants: a changed zone or grid affects only slots offered from now on.
  * Throws ValidationError (details with JSON pointers) for unknown zones, overlapping ranges etc.
  */
-export async function putDoctorAvailability(actor: Actor, doctorId: string, input: Availability): Promise<Availability> {
+export async function putDoctorAvailability(
+  actor: Actor,
+  doctorId: string,
+  input: Availability,
+): Promise<Availability> {
   if (!isAdmin(actor) && actor.userId !== doctorId) {
     throw new ForbiddenError('forbidden', "Only the doctor or an admin may change a doctor's availability.");
   }
@@ -90,7 +90,9 @@ export async function putDoctorAvailability(actor: Actor, doctorId: string, inpu
   if (problems.length > 0) throw new ValidationError('The availability is invalid.', problems);
   return withTransaction(async (trx) => {
     const doctor = await loadDoctorFor(actor, trx, doctorId);
-    await trx('doctors').where({ id: doctor.id }).update({ timeZone: input.timeZone, updatedAt: trx.fn.now() });
+    await trx('doctors')
+      .where({ id: doctor.id })
+      .update({ timeZone: input.timeZone, updatedAt: trx.fn.now() });
     const row = {
       doctorId: doctor.id,
       slotMinutes: input.slotMinutes,
@@ -102,7 +104,9 @@ export async function putDoctorAvailability(actor: Actor, doctorId: string, inpu
         input.overrides.map((o) => ({
           date: o.date,
           ...(o.closed !== undefined ? { closed: o.closed } : {}),
-          ...(o.ranges !== undefined ? { ranges: o.ranges.map((r) => ({ start: r.start, end: r.end })) } : {}),
+          ...(o.ranges !== undefined
+            ? { ranges: o.ranges.map((r) => ({ start: r.start, end: r.end })) }
+            : {}),
         })),
       ),
       updatedBy: actor.userId,

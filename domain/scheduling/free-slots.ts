@@ -8,7 +8,13 @@ import { db } from '../../db/knex.js';
 import { AppError, BadRequestError, ConflictError, ValidationError } from '../../lib/errors.js';
 import type { Availability } from './availability.js';
 import { loadAvailability, loadBookableDoctor } from './doctor-availability.js';
-import { type BusyInterval, MAX_SLOT_RANGE_DAYS, type Slot, computeFreeSlots, isBookableSlot } from './slots.js';
+import {
+  type BusyInterval,
+  MAX_SLOT_RANGE_DAYS,
+  type Slot,
+  computeFreeSlots,
+  isBookableSlot,
+} from './slots.js';
 
 /** Statuses that hold a doctor's time (the same list as the exclusion constraint's WHERE). */
 export const LIVE_STATUSES = ['pending', 'confirmed'] as const;
@@ -44,7 +50,9 @@ export async function loadBusyIntervals(
     .select('startsAt', 'endsAt', 'bufferMinutes');
   return rows.map((r) => ({
     startsAt: r.startsAt,
-    endsAt: new Date(r.endsAt.getTime() + Math.max(0, r.bufferMinutes - availability.bufferMinutes) * MINUTE_MS),
+    endsAt: new Date(
+      r.endsAt.getTime() + Math.max(0, r.bufferMinutes - availability.bufferMinutes) * MINUTE_MS,
+    ),
   }));
 }
 
@@ -66,7 +74,9 @@ export async function listFreeSlots(
   const from = window.from ?? now;
   const to = window.to ?? new Date(from.getTime() + 7 * DAY_MS);
   if (to.getTime() <= from.getTime()) {
-    throw new ValidationError('The slot window is invalid.', [{ path: '/query/to', message: 'must be later than from' }]);
+    throw new ValidationError('The slot window is invalid.', [
+      { path: '/query/to', message: 'must be later than from' },
+    ]);
   }
   if (to.getTime() - from.getTime() > MAX_SLOT_RANGE_DAYS * DAY_MS) {
     throw new ValidationError('The slot window is too wide.', [

@@ -7,7 +7,11 @@ import { api, errorOf, request } from '../helpers/http.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /** Queues a job of a task no worker knows, so it stays exactly where the test puts it. */
-async function parkedJob(task: string, payload: Record<string, unknown> = {}, opts: { runAt?: Date; maxAttempts?: number } = {}) {
+async function parkedJob(
+  task: string,
+  payload: Record<string, unknown> = {},
+  opts: { runAt?: Date; maxAttempts?: number } = {},
+) {
   const { rows } = await testContext().knex.raw(
     `select (graphile_worker.add_job(?, ?::json, run_at => ?, max_attempts => ?)).id::text as id`,
     [task, JSON.stringify(payload), opts.runAt?.toISOString() ?? null, opts.maxAttempts ?? 25],
@@ -16,8 +20,11 @@ async function parkedJob(task: string, payload: Record<string, unknown> = {}, op
 }
 
 const knex = () => testContext().knex;
-const jobExists = async (id: string) => (await knex().raw('select 1 from graphile_worker.jobs where id = ?::bigint', [id])).rows.length > 0;
-const auditRows = async (id: string): Promise<{ actorId: string | null; action: string; details: Record<string, unknown> }[]> =>
+const jobExists = async (id: string) =>
+  (await knex().raw('select 1 from graphile_worker.jobs where id = ?::bigint', [id])).rows.length > 0;
+const auditRows = async (
+  id: string,
+): Promise<{ actorId: string | null; action: string; details: Record<string, unknown> }[]> =>
   knex()('auditEvents').where({ entity: 'job', entityId: id }).orderBy('id');
 
 /** A send_email job that fails once (the SMTP server refuses it) and, with one attempt, stays failed. */
@@ -26,11 +33,22 @@ async function failedEmailJob(to: string): Promise<string> {
   const { id } = await addJob(
     knex(),
     'send_email',
-    { ledgerKey: `ops_test:${randomUUID()}`, template: 'system_notification', to, vars: { title: 'Ops test', recipientName: 'Ops', body: 'Hello' } },
+    {
+      ledgerKey: `ops_test:${randomUUID()}`,
+      template: 'system_notification',
+      to,
+      vars: { title: 'Ops test', recipientName: 'Ops', body: 'Hello' },
+    },
     { maxAttempts: 1 },
   );
   await waitUntil(
-    async () => (await knex().raw('select 1 from graphile_worker.jobs where id = ?::bigint and locked_at is null and last_error is not null', [id])).rows.length,
+    async () =>
+      (
+        await knex().raw(
+          'select 1 from graphile_worker.jobs where id = ?::bigint and locked_at is null and last_error is not null',
+          [id],
+        )
+      ).rows.length,
     15_000,
     'the email job to fail',
   );
@@ -52,13 +70,23 @@ describe('jobs admin API', () => {
     const list = await api.as(admin.token).get(`/admin/jobs?state=failed&task=send_email&limit=100`);
     expect(list.status).to.equal(200);
     const listed = list.body.items.find((j: { id: string }) => j.id === id);
-    expect(listed).to.include({ task: 'send_email', state: 'failed', attempts: 1, maxAttempts: 1, permanentlyFailed: true });
+    expect(listed).to.include({
+      task: 'send_email',
+      state: 'failed',
+      attempts: 1,
+      maxAttempts: 1,
+      permanentlyFailed: true,
+    });
     expect(listed.lastError).to.match(/Mailbox temporarily unavailable|451/);
 
-    const shown = await waitUntil(async () => {
-      const r = await api.as(admin.token).get(`/admin/jobs/${id}`);
-      return r.body.runs?.length === 1 ? r : undefined;
-    }, 5000, 'the failed run in the history');
+    const shown = await waitUntil(
+      async () => {
+        const r = await api.as(admin.token).get(`/admin/jobs/${id}`);
+        return r.body.runs?.length === 1 ? r : undefined;
+      },
+      5000,
+      'the failed run in the history',
+    );
     expect(shown.body).to.include({ id, state: 'failed', attempts: 1, maxAttempts: 1, lockedBy: null });
     expect(shown.body.payload).to.include({ to, template: 'system_notification' });
     expect(shown.body.runs[0]).to.include({ attempt: 1, outcome: 'failed', final: true });
@@ -70,10 +98,14 @@ describe('jobs admin API', () => {
 
     await testContext().smtp.waitFor(to);
     await waitUntil(async () => !(await jobExists(id)), 10_000, 'the retried job to complete');
-    const done = await waitUntil(async () => {
-      const r = await api.as(admin.token).get(`/admin/jobs/${id}`);
-      return r.body.state === 'completed' ? r : undefined;
-    }, 5000, 'the completed run in the history');
+    const done = await waitUntil(
+      async () => {
+        const r = await api.as(admin.token).get(`/admin/jobs/${id}`);
+        return r.body.state === 'completed' ? r : undefined;
+      },
+      5000,
+      'the completed run in the history',
+    );
     expect(done.body.runs.map((r: { outcome: string }) => r.outcome)).to.deep.equal(['completed', 'failed']);
     expect(done.body.payload).to.equal(null);
 
@@ -111,10 +143,15 @@ describe('jobs admin API', () => {
     const task = `ops_test_locked_${randomUUID().slice(0, 8)}`;
     const id = await parkedJob(task);
     // Simulates a worker holding the job; only graphile-worker's get_job would do this for real.
-    await knex().raw(`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'ops-test-worker' where id = ?::bigint`, [id]);
+    await knex().raw(
+      `update graphile_worker._private_jobs set locked_at = now(), locked_by = 'ops-test-worker' where id = ?::bigint`,
+      [id],
+    );
     try {
       const running = await api.as(admin.token).get(`/admin/jobs?state=running&task=${task}`);
-      expect(running.body.items.map((j: { id: string; lockedBy: string }) => [j.id, j.lockedBy])).to.deep.equal([[id, 'ops-test-worker']]);
+      expect(
+        running.body.items.map((j: { id: string; lockedBy: string }) => [j.id, j.lockedBy]),
+      ).to.deep.equal([[id, 'ops-test-worker']]);
       for (const path of [`/admin/jobs/${id}/retry`, `/admin/jobs/${id}/cancel`]) {
         const res = await api.as(admin.token).post(path, {});
         expect(res.status, path).to.equal(409);
@@ -130,9 +167,14 @@ describe('jobs admin API', () => {
   it('bulk-retries the failed jobs of one task (200 with their ids) and leaves other tasks alone', async () => {
     const task = `ops_test_bulk_${randomUUID().slice(0, 8)}`;
     const other = `ops_test_other_${randomUUID().slice(0, 8)}`;
-    const ids = [await parkedJob(task, {}, { maxAttempts: 1 }), await parkedJob(task, {}, { maxAttempts: 1 })];
+    const ids = [
+      await parkedJob(task, {}, { maxAttempts: 1 }),
+      await parkedJob(task, {}, { maxAttempts: 1 }),
+    ];
     const otherId = await parkedJob(other, {}, { maxAttempts: 1 });
-    await knex().raw(`select graphile_worker.permanently_fail_jobs(?::bigint[], 'boom')`, [[...ids, otherId]]);
+    await knex().raw(`select graphile_worker.permanently_fail_jobs(?::bigint[], 'boom')`, [
+      [...ids, otherId],
+    ]);
     try {
       const failed = await api.as(admin.token).get(`/admin/jobs?state=failed&task=${task}`);
       expect(failed.body.items).to.have.length(2);
@@ -145,7 +187,9 @@ describe('jobs admin API', () => {
       const untouched = await api.as(admin.token).get(`/admin/jobs/${otherId}`);
       expect(untouched.body.state).to.equal('failed');
 
-      const audit = await knex()('auditEvents').where({ entity: 'job', action: 'job.bulk_retry' }).whereRaw(`details->>'task' = ?`, [task]);
+      const audit = await knex()('auditEvents')
+        .where({ entity: 'job', action: 'job.bulk_retry' })
+        .whereRaw(`details->>'task' = ?`, [task]);
       expect(audit).to.have.length(1);
       expect(audit[0].details).to.include({ count: 2, state: 'failed' });
     } finally {
@@ -160,11 +204,15 @@ describe('jobs admin API', () => {
       const first = await api.as(admin.token).get(`/admin/jobs?task=${task}&limit=2`);
       expect(first.body.items.map((j: { id: string }) => j.id)).to.deep.equal([ids[2], ids[1]]);
       expect(first.body.nextCursor).to.be.a('string');
-      const second = await api.as(admin.token).get(`/admin/jobs?task=${task}&limit=2&cursor=${first.body.nextCursor}`);
+      const second = await api
+        .as(admin.token)
+        .get(`/admin/jobs?task=${task}&limit=2&cursor=${first.body.nextCursor}`);
       expect(second.body).to.deep.include({ nextCursor: null });
       expect(second.body.items.map((j: { id: string }) => j.id)).to.deep.equal([ids[0]]);
       const future = new Date(Date.now() + 60_000).toISOString();
-      const none = await api.as(admin.token).get(`/admin/jobs?task=${task}&from=${encodeURIComponent(future)}`);
+      const none = await api
+        .as(admin.token)
+        .get(`/admin/jobs?task=${task}&from=${encodeURIComponent(future)}`);
       expect(none.body.items).to.deep.equal([]);
     } finally {
       await knex().raw(`select graphile_worker.complete_jobs(?::bigint[])`, [ids]);
@@ -184,7 +232,11 @@ describe('jobs admin API', () => {
       expect(res.body.payload).to.deep.equal({
         userId: 'u1',
         otp: '[redacted]',
-        nested: { resetToken: '[redacted]', list: [{ password: '[redacted]', keep: 1 }], apiSecret: '[redacted]' },
+        nested: {
+          resetToken: '[redacted]',
+          list: [{ password: '[redacted]', keep: 1 }],
+          apiSecret: '[redacted]',
+        },
         Authorization: '[redacted]',
       });
       expect(res.text).not.to.contain('123456').and.not.to.contain('hunter22');
@@ -195,7 +247,10 @@ describe('jobs admin API', () => {
 
   it('reports counts per task and state, the oldest queued age and the last hour of failures', async () => {
     const task = `ops_test_stats_${randomUUID().slice(0, 8)}`;
-    const ids = [await parkedJob(task), await parkedJob(task, {}, { runAt: new Date(Date.now() + 3600_000) })];
+    const ids = [
+      await parkedJob(task),
+      await parkedJob(task, {}, { runAt: new Date(Date.now() + 3600_000) }),
+    ];
     try {
       const res = await api.as(admin.token).get('/admin/jobs/stats');
       expect(res.status).to.equal(200);
@@ -242,12 +297,22 @@ describe('jobs admin API', () => {
       ['POST', '/admin/jobs/999999999999/cancel'],
       ['POST', '/admin/jobs/retry'],
     ];
-    const others = await Promise.all((['doctor', 'nurse', 'staff', 'patient'] as const).map((r) => createUser(r)));
+    const others = await Promise.all(
+      (['doctor', 'nurse', 'staff', 'patient'] as const).map((r) => createUser(r)),
+    );
     const subAdmin = await createUser('admin', { adminRoles: ['appointment-manager'] });
     for (const [method, path] of routes) {
       // A bulk retry names a task no test uses, so the matrix never retries other tests' jobs.
-      const body = method === 'POST' ? (path === '/admin/jobs/retry' ? { task: 'ops_test_matrix_none' } : {}) : undefined;
-      expect((await request(method, `/api/v1${path}`, { body })).status, `${method} ${path} anonymous`).to.equal(401);
+      const body =
+        method === 'POST'
+          ? path === '/admin/jobs/retry'
+            ? { task: 'ops_test_matrix_none' }
+            : {}
+          : undefined;
+      expect(
+        (await request(method, `/api/v1${path}`, { body })).status,
+        `${method} ${path} anonymous`,
+      ).to.equal(401);
       for (const u of others) {
         const res = await request(method, `/api/v1${path}`, { token: u.token, body });
         expect(res.status, `${method} ${path} as ${u.role}`).to.equal(403);

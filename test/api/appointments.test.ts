@@ -20,7 +20,11 @@ async function bookableDoctor(opts: { feeCents?: number; slotMinutes?: number } 
   const doctor = await createUser('doctor', { doctor: { feeCents: opts.feeCents ?? 0 } });
   const res = await api
     .as(doctor.token)
-    .put(`/doctors/${doctor.id}/availability`, { timeZone: 'UTC', slotMinutes: opts.slotMinutes ?? 30, weekly: ALL_DAY });
+    .put(`/doctors/${doctor.id}/availability`, {
+      timeZone: 'UTC',
+      slotMinutes: opts.slotMinutes ?? 30,
+      weekly: ALL_DAY,
+    });
   expect(res.status).to.equal(200);
   return doctor;
 }
@@ -30,7 +34,9 @@ async function slotsOn(doctor: TestUser, daysAhead: number): Promise<Slot[]> {
   const from = new Date(Date.now() + daysAhead * DAY_MS);
   from.setUTCHours(0, 0, 0, 0);
   const to = new Date(from.getTime() + DAY_MS);
-  const res = await api.as(doctor.token).get(`/doctors/${doctor.id}/slots?from=${from.toISOString()}&to=${to.toISOString()}`);
+  const res = await api
+    .as(doctor.token)
+    .get(`/doctors/${doctor.id}/slots?from=${from.toISOString()}&to=${to.toISOString()}`);
   expect(res.status).to.equal(200);
   return res.body.items;
 }
@@ -44,7 +50,10 @@ const inbox = () => testContext().smtp;
 async function startedAgo(id: string, minutes: number): Promise<void> {
   await knex()('appointments')
     .where({ id })
-    .update({ startsAt: knex().raw(`now() - interval '${minutes} minutes'`), endsAt: knex().raw(`now() - interval '${minutes - 30} minutes'`) });
+    .update({
+      startsAt: knex().raw(`now() - interval '${minutes} minutes'`),
+      endsAt: knex().raw(`now() - interval '${minutes - 30} minutes'`),
+    });
 }
 
 describe('Appointments', () => {
@@ -74,13 +83,19 @@ describe('Appointments', () => {
       const [slot] = await slotsOn(doctor, 2);
       const walkIns = await Promise.all(Array.from({ length: 25 }, () => createWalkInPatient()));
       const results = await Promise.all(
-        walkIns.map((p) => api.as(staff.token).post('/appointments', { doctorId: doctor.id, patientId: p.id, startsAt: slot.startsAt })),
+        walkIns.map((p) =>
+          api
+            .as(staff.token)
+            .post('/appointments', { doctorId: doctor.id, patientId: p.id, startsAt: slot.startsAt }),
+        ),
       );
       const statuses = results.map((r) => r.status).sort();
       expect(statuses.filter((s) => s === 201)).to.have.length(1);
       expect(statuses.filter((s) => s === 409)).to.have.length(24);
       for (const r of results.filter((x) => x.status === 409)) expect(errorOf(r).code).to.equal('slot_taken');
-      const live = await knex()('appointments').where({ doctorId: doctor.id }).whereIn('status', ['pending', 'confirmed']);
+      const live = await knex()('appointments')
+        .where({ doctorId: doctor.id })
+        .whereIn('status', ['pending', 'confirmed']);
       expect(live).to.have.length(1);
     });
 
@@ -89,7 +104,15 @@ describe('Appointments', () => {
       const [a, b] = await slotsOn(doctor, 2);
       expect(a.endsAt).to.equal(b.startsAt);
       const results = await Promise.all(
-        [a, b].map((s) => api.as(staff.token).post('/appointments', { doctorId: doctor.id, patientId: patient.patientId, startsAt: s.startsAt })),
+        [a, b].map((s) =>
+          api
+            .as(staff.token)
+            .post('/appointments', {
+              doctorId: doctor.id,
+              patientId: patient.patientId,
+              startsAt: s.startsAt,
+            }),
+        ),
       );
       expect(results.map((r) => r.status)).to.deep.equal([201, 201]);
     });
@@ -97,17 +120,25 @@ describe('Appointments', () => {
     it('refuses overlapping starts: off the grid (400 not_a_slot), on a new grid across a booking (409 slot_taken), and in the database itself', async () => {
       const doctor = await bookableDoctor();
       const slots = await slotsOn(doctor, 2);
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slots[1].startsAt });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slots[1].startsAt });
       expect(booked.status).to.equal(201);
 
       const offGrid = new Date(new Date(slots[1].startsAt).getTime() + 15 * 60_000).toISOString();
-      const res = await api.as(otherPatient.token).post('/appointments', { doctorId: doctor.id, startsAt: offGrid });
+      const res = await api
+        .as(otherPatient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: offGrid });
       expect(res.status).to.equal(400);
       expect(errorOf(res).code).to.equal('not_a_slot');
 
       // With hour-long slots the slot starting at slots[0] covers the booked half hour.
-      await api.as(doctor.token).put(`/doctors/${doctor.id}/availability`, { timeZone: 'UTC', slotMinutes: 60, weekly: ALL_DAY });
-      const overlapping = await api.as(otherPatient.token).post('/appointments', { doctorId: doctor.id, startsAt: slots[0].startsAt });
+      await api
+        .as(doctor.token)
+        .put(`/doctors/${doctor.id}/availability`, { timeZone: 'UTC', slotMinutes: 60, weekly: ALL_DAY });
+      const overlapping = await api
+        .as(otherPatient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slots[0].startsAt });
       expect(overlapping.status).to.equal(409);
       expect(errorOf(overlapping).code).to.equal('slot_taken');
 
@@ -129,7 +160,9 @@ describe('Appointments', () => {
     it('books for the patient themself, copying fee, currency and refund policy (201)', async () => {
       const doctor = await bookableDoctor({ feeCents: 4500 });
       const [slot] = await slotsOn(doctor, 3);
-      const res = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt, reason: 'Persistent cough' });
+      const res = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt, reason: 'Persistent cough' });
       expect(res.status).to.equal(201);
       expect(res.body).to.deep.include({
         doctorId: doctor.id,
@@ -148,39 +181,65 @@ describe('Appointments', () => {
       expect(hold).to.have.length(1);
       const history = await api.as(patient.token).get(`/appointments/${res.body.id}/history`);
       expect(history.body.items).to.have.length(1);
-      expect(history.body.items[0]).to.deep.include({ fromStatus: null, toStatus: 'pending', actorId: patient.id });
+      expect(history.body.items[0]).to.deep.include({
+        fromStatus: null,
+        toStatus: 'pending',
+        actorId: patient.id,
+      });
     });
 
     it('emails patient and doctor that the appointment was requested', async () => {
       const doctor = await bookableDoctor();
       const [slot] = await slotsOn(doctor, 2);
-      const res = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+      const res = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
       expect(res.status).to.equal(201);
       const when = formatLocal(new Date(slot.startsAt), 'UTC');
-      const toPatient = await inbox().waitFor(patient.email, (m) => m.subject === `Appointment requested: ${when}` && m.text.includes(res.body.id));
+      const toPatient = await inbox().waitFor(
+        patient.email,
+        (m) => m.subject === `Appointment requested: ${when}` && m.text.includes(res.body.id),
+      );
       expect(toPatient.text).to.contain(doctor.name);
-      await inbox().waitFor(doctor.email, (m) => m.subject === `Appointment requested: ${when}` && m.text.includes(res.body.id));
+      await inbox().waitFor(
+        doctor.email,
+        (m) => m.subject === `Appointment requested: ${when}` && m.text.includes(res.body.id),
+      );
     });
 
     it('lets a patient book only for themself (404 for another patient) and requires patientId from staff (400)', async () => {
       const doctor = await bookableDoctor();
       const [slot] = await slotsOn(doctor, 2);
-      const forOther = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, patientId: otherPatient.patientId, startsAt: slot.startsAt });
+      const forOther = await api
+        .as(patient.token)
+        .post('/appointments', {
+          doctorId: doctor.id,
+          patientId: otherPatient.patientId,
+          startsAt: slot.startsAt,
+        });
       expect(forOther.status).to.equal(404);
-      const noPatient = await api.as(staff.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+      const noPatient = await api
+        .as(staff.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
       expect(noPatient.status).to.equal(400);
       expect(errorOf(noPatient).details![0].path).to.equal('/patientId');
       const walkIn = await createWalkInPatient();
       for (const u of [staff, admin, superAdmin]) {
         const s = (await slotsOn(doctor, 2))[0];
-        const ok = await api.as(u.token).post('/appointments', { doctorId: doctor.id, patientId: walkIn.id, startsAt: s.startsAt });
+        const ok = await api
+          .as(u.token)
+          .post('/appointments', { doctorId: doctor.id, patientId: walkIn.id, startsAt: s.startsAt });
         expect(ok.status, u.role).to.equal(201);
       }
       for (const u of [nurse, doctor]) {
-        const res = await api.as(u.token).post('/appointments', { doctorId: doctor.id, patientId: walkIn.id, startsAt: slot.startsAt });
+        const res = await api
+          .as(u.token)
+          .post('/appointments', { doctorId: doctor.id, patientId: walkIn.id, startsAt: slot.startsAt });
         expect(res.status, u.role).to.equal(403);
       }
-      expect((await api.as().post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt })).status).to.equal(401);
+      expect(
+        (await api.as().post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt })).status,
+      ).to.equal(401);
     });
 
     it('answers bad input with a 4xx envelope: unknown doctor or patient 404, past or off-hours time 400, malformed body 400', async () => {
@@ -190,7 +249,11 @@ describe('Appointments', () => {
         [{ doctorId: NO_ID, startsAt: slot.startsAt }, 404, 'not_found'],
         [{ doctorId: patient.id, startsAt: slot.startsAt }, 404, 'not_found'],
         [{ doctorId: doctor.id, startsAt: new Date(Date.now() - DAY_MS).toISOString() }, 400, 'not_a_slot'],
-        [{ doctorId: doctor.id, startsAt: new Date(Date.now() + 400 * DAY_MS).toISOString() }, 400, 'not_a_slot'],
+        [
+          { doctorId: doctor.id, startsAt: new Date(Date.now() + 400 * DAY_MS).toISOString() },
+          400,
+          'not_a_slot',
+        ],
         [{ doctorId: doctor.id, startsAt: 'tomorrow' }, 400, 'validation_failed'],
         [{ doctorId: 'x', startsAt: slot.startsAt }, 400, 'validation_failed'],
         [{ doctorId: doctor.id, startsAt: slot.startsAt, status: 'confirmed' }, 400, 'validation_failed'],
@@ -203,9 +266,16 @@ describe('Appointments', () => {
         expect(errorOf(res).code).to.equal(code);
       }
       const walkIn = await createWalkInPatient({ deletedAt: new Date() });
-      const deleted = await api.as(staff.token).post('/appointments', { doctorId: doctor.id, patientId: walkIn.id, startsAt: slot.startsAt });
+      const deleted = await api
+        .as(staff.token)
+        .post('/appointments', { doctorId: doctor.id, patientId: walkIn.id, startsAt: slot.startsAt });
       expect(deleted.status).to.equal(404);
-      const malformed = await api.as(patient.token).post('/appointments', undefined, { rawBody: '{nope', headers: { 'content-type': 'application/json' } });
+      const malformed = await api
+        .as(patient.token)
+        .post('/appointments', undefined, {
+          rawBody: '{nope',
+          headers: { 'content-type': 'application/json' },
+        });
       expect(malformed.status).to.equal(400);
       errorOf(malformed);
     });
@@ -215,7 +285,9 @@ describe('Appointments', () => {
     it('books, confirms, reminds, reschedules and cancels, all by HTTP, with jobs and emails to match', async () => {
       const doctor = await bookableDoctor();
       const slots = await slotsOn(doctor, 3);
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slots[4].startsAt, reason: 'Check-up' });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slots[4].startsAt, reason: 'Check-up' });
       expect(booked.status).to.equal(201);
       const id = booked.body.id as string;
 
@@ -223,29 +295,52 @@ describe('Appointments', () => {
       expect(approved.status).to.equal(200);
       expect(approved.body.status).to.equal('confirmed');
       const when = formatLocal(new Date(slots[4].startsAt), 'UTC');
-      const confirmation = await inbox().waitFor(patient.email, (m) => m.subject === `Appointment confirmed: ${when}`);
+      const confirmation = await inbox().waitFor(
+        patient.email,
+        (m) => m.subject === `Appointment confirmed: ${when}`,
+      );
       const ics = confirmation.attachments.find((a) => a.filename === 'appointment.ics');
       expect(ics, 'an .ics attachment').to.not.equal(undefined);
-      expect(ics!.content.toString()).to.contain('BEGIN:VEVENT').and.to.contain(`appointment-${id}@clinicflow`);
+      expect(ics!.content.toString())
+        .to.contain('BEGIN:VEVENT')
+        .and.to.contain(`appointment-${id}@clinicflow`);
       await inbox().waitFor(doctor.email, (m) => m.subject === `Appointment confirmed: ${when}`);
 
       const reminders = await jobsFor(`send_appointment_reminder:${id}:`);
-      expect(reminders.map((j) => j.key).sort()).to.deep.equal([`send_appointment_reminder:${id}:1h`, `send_appointment_reminder:${id}:24h`]);
+      expect(reminders.map((j) => j.key).sort()).to.deep.equal([
+        `send_appointment_reminder:${id}:1h`,
+        `send_appointment_reminder:${id}:24h`,
+      ]);
       const start = new Date(slots[4].startsAt).getTime();
       expect(reminders.map(runAtOf).sort()).to.deep.equal([start - 24 * 3600_000, start - 3600_000]);
       expect(await jobsFor(`mark_no_show:${id}`)).to.have.length(1);
       expect(await jobsFor(`expire_unpaid_appointment:${id}`)).to.have.length(0);
 
-      const moved = await api.as(patient.token).post(`/appointments/${id}/reschedule`, { startsAt: slots[10].startsAt, reason: 'Train times' });
+      const moved = await api
+        .as(patient.token)
+        .post(`/appointments/${id}/reschedule`, { startsAt: slots[10].startsAt, reason: 'Train times' });
       expect(moved.status).to.equal(200);
-      expect(moved.body).to.deep.include({ id, status: 'confirmed', startsAt: new Date(slots[10].startsAt).toISOString() });
+      expect(moved.body).to.deep.include({
+        id,
+        status: 'confirmed',
+        startsAt: new Date(slots[10].startsAt).toISOString(),
+      });
       const newStart = new Date(slots[10].startsAt).getTime();
       const movedReminders = await jobsFor(`send_appointment_reminder:${id}:`);
       expect(movedReminders).to.have.length(2);
-      expect(movedReminders.map(runAtOf).sort()).to.deep.equal([newStart - 24 * 3600_000, newStart - 3600_000]);
-      expect((await jobsFor(`mark_no_show:${id}`))[0].payload).to.deep.equal({ appointmentId: id, endsAt: new Date(slots[10].endsAt).toISOString() });
+      expect(movedReminders.map(runAtOf).sort()).to.deep.equal([
+        newStart - 24 * 3600_000,
+        newStart - 3600_000,
+      ]);
+      expect((await jobsFor(`mark_no_show:${id}`))[0].payload).to.deep.equal({
+        appointmentId: id,
+        endsAt: new Date(slots[10].endsAt).toISOString(),
+      });
       const newWhen = formatLocal(new Date(slots[10].startsAt), 'UTC');
-      const rescheduled = await inbox().waitFor(patient.email, (m) => m.subject === `Appointment rescheduled to ${newWhen}`);
+      const rescheduled = await inbox().waitFor(
+        patient.email,
+        (m) => m.subject === `Appointment rescheduled to ${newWhen}`,
+      );
       expect(rescheduled.text).to.contain(when).and.to.contain('Train times');
       await inbox().waitFor(doctor.email, (m) => m.subject === `Appointment rescheduled to ${newWhen}`);
       // The old slot is free again, the new one taken.
@@ -254,27 +349,39 @@ describe('Appointments', () => {
 
       // Run the 24 h reminder now: patient and doctor are reminded of the new time.
       const dayBefore = movedReminders.find((j) => j.key!.endsWith(':24h'))!;
-      await knex().raw('select graphile_worker.reschedule_jobs(array[?::bigint], run_at := now())', [dayBefore.id]);
-      const toPatient = await inbox().waitFor(patient.email, (m) => m.subject === `Reminder: appointment with ${doctor.name} on ${newWhen}`);
+      await knex().raw('select graphile_worker.reschedule_jobs(array[?::bigint], run_at := now())', [
+        dayBefore.id,
+      ]);
+      const toPatient = await inbox().waitFor(
+        patient.email,
+        (m) => m.subject === `Reminder: appointment with ${doctor.name} on ${newWhen}`,
+      );
       expect(toPatient.text).to.contain('24-hour reminder');
-      await inbox().waitFor(doctor.email, (m) => m.subject === `Reminder: appointment with ${patient.name} on ${newWhen}`);
+      await inbox().waitFor(
+        doctor.email,
+        (m) => m.subject === `Reminder: appointment with ${patient.name} on ${newWhen}`,
+      );
 
-      const cancelled = await api.as(patient.token).post(`/appointments/${id}/cancel`, { reason: 'Feeling better' });
+      const cancelled = await api
+        .as(patient.token)
+        .post(`/appointments/${id}/cancel`, { reason: 'Feeling better' });
       expect(cancelled.status).to.equal(200);
       expect(cancelled.body.status).to.equal('cancelled');
       expect(await jobsFor(`send_appointment_reminder:${id}:`)).to.have.length(0);
       expect(await jobsFor(`mark_no_show:${id}`)).to.have.length(0);
-      const cancelMail = await inbox().waitFor(patient.email, (m) => m.subject === `Appointment cancelled: ${newWhen}`);
+      const cancelMail = await inbox().waitFor(
+        patient.email,
+        (m) => m.subject === `Appointment cancelled: ${newWhen}`,
+      );
       expect(cancelMail.text).to.contain('Feeling better');
       await inbox().waitFor(doctor.email, (m) => m.subject === `Appointment cancelled: ${newWhen}`);
 
       const history = await api.as(patient.token).get(`/appointments/${id}/history`);
-      expect(history.body.items.map((h: { fromStatus: string; toStatus: string }) => `${h.fromStatus}>${h.toStatus}`)).to.deep.equal([
-        'null>pending',
-        'pending>confirmed',
-        'confirmed>confirmed',
-        'confirmed>cancelled',
-      ]);
+      expect(
+        history.body.items.map(
+          (h: { fromStatus: string; toStatus: string }) => `${h.fromStatus}>${h.toStatus}`,
+        ),
+      ).to.deep.equal(['null>pending', 'pending>confirmed', 'confirmed>confirmed', 'confirmed>cancelled']);
       expect(history.body.items[1].actorId).to.equal(manager.id);
       expect(history.body.items[2]).to.deep.include({
         fromStartsAt: new Date(slots[4].startsAt).toISOString(),
@@ -287,13 +394,22 @@ describe('Appointments', () => {
     it('rejects a pending appointment (200), emails the patient, and frees the slot', async () => {
       const doctor = await bookableDoctor();
       const [slot] = await slotsOn(doctor, 2);
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
-      const res = await api.as(admin.token).post(`/appointments/${booked.body.id}/reject`, { reason: 'Doctor unavailable' });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+      const res = await api
+        .as(admin.token)
+        .post(`/appointments/${booked.body.id}/reject`, { reason: 'Doctor unavailable' });
       expect(res.status).to.equal(200);
       expect(res.body.status).to.equal('rejected');
-      const mail = await inbox().waitFor(patient.email, (m) => m.subject.startsWith('Appointment request declined') && m.text.includes(booked.body.id));
+      const mail = await inbox().waitFor(
+        patient.email,
+        (m) => m.subject.startsWith('Appointment request declined') && m.text.includes(booked.body.id),
+      );
       expect(mail.text).to.contain('Doctor unavailable');
-      const again = await api.as(otherPatient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+      const again = await api
+        .as(otherPatient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
       expect(again.status).to.equal(201);
     });
 
@@ -301,7 +417,15 @@ describe('Appointments', () => {
       const doctor = await bookableDoctor();
       const slots = await slotsOn(doctor, 2);
       const book = async (i: number) =>
-        (await api.as(staff.token).post('/appointments', { doctorId: doctor.id, patientId: patient.patientId, startsAt: slots[i].startsAt })).body.id as string;
+        (
+          await api
+            .as(staff.token)
+            .post('/appointments', {
+              doctorId: doctor.id,
+              patientId: patient.patientId,
+              startsAt: slots[i].startsAt,
+            })
+        ).body.id as string;
       const as = (u: TestUser) => api.as(u.token);
       const expect409 = async (path: string, body: unknown = {}, code = 'invalid_transition') => {
         const res = await as(admin).post(path, body);
@@ -328,7 +452,8 @@ describe('Appointments', () => {
       expect(done.body.status).to.equal('completed');
       expect(await jobsFor(`mark_no_show:${c}`)).to.have.length(0);
       // completed: everything → 409.
-      for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show']) await expect409(`/appointments/${c}/${a}`);
+      for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show'])
+        await expect409(`/appointments/${c}/${a}`);
       await expect409(`/appointments/${c}/reschedule`, { startsAt: slots[30].startsAt });
 
       const n = await book(4);
@@ -337,16 +462,19 @@ describe('Appointments', () => {
       const noShow = await as(staff).post(`/appointments/${n}/no-show`, {});
       expect(noShow.status).to.equal(200);
       expect(noShow.body.status).to.equal('no-show');
-      for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show']) await expect409(`/appointments/${n}/${a}`);
+      for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show'])
+        await expect409(`/appointments/${n}/${a}`);
 
       // cancelled and rejected are final.
       const x = await book(6);
       expect((await as(staff).post(`/appointments/${x}/cancel`, {})).status).to.equal(200);
-      for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show']) await expect409(`/appointments/${x}/${a}`);
+      for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show'])
+        await expect409(`/appointments/${x}/${a}`);
       await expect409(`/appointments/${x}/reschedule`, { startsAt: slots[32].startsAt });
       const r = await book(8);
       expect((await as(manager).post(`/appointments/${r}/reject`, {})).status).to.equal(200);
-      for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show']) await expect409(`/appointments/${r}/${a}`);
+      for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show'])
+        await expect409(`/appointments/${r}/${a}`);
 
       // A pending appointment can be cancelled too.
       const pc = await as(patient).post(`/appointments/${p}/cancel`, {});
@@ -357,26 +485,53 @@ describe('Appointments', () => {
       const doctor = await bookableDoctor();
       const otherDoctor = await bookableDoctor();
       const slots = await slotsOn(doctor, 2);
-      const first = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slots[0].startsAt });
+      const first = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slots[0].startsAt });
       await api.as(manager.token).post(`/appointments/${first.body.id}/approve`, {});
       await startedAgo(first.body.id, 45);
       await api.as(doctor.token).post(`/appointments/${first.body.id}/complete`, {});
       const later = (await slotsOn(doctor, 9))[3];
 
       for (const u of [patient, staff, admin, nurse]) {
-        expect((await api.as(u.token).post(`/appointments/${first.body.id}/follow-up`, { startsAt: later.startsAt })).status, u.role).to.equal(403);
+        expect(
+          (
+            await api
+              .as(u.token)
+              .post(`/appointments/${first.body.id}/follow-up`, { startsAt: later.startsAt })
+          ).status,
+          u.role,
+        ).to.equal(403);
       }
-      expect((await api.as(otherDoctor.token).post(`/appointments/${first.body.id}/follow-up`, { startsAt: later.startsAt })).status).to.equal(404);
-      const res = await api.as(doctor.token).post(`/appointments/${first.body.id}/follow-up`, { startsAt: later.startsAt, reason: 'Review results' });
+      expect(
+        (
+          await api
+            .as(otherDoctor.token)
+            .post(`/appointments/${first.body.id}/follow-up`, { startsAt: later.startsAt })
+        ).status,
+      ).to.equal(404);
+      const res = await api
+        .as(doctor.token)
+        .post(`/appointments/${first.body.id}/follow-up`, {
+          startsAt: later.startsAt,
+          reason: 'Review results',
+        });
       expect(res.status).to.equal(201);
-      expect(res.body).to.deep.include({ followUpOf: first.body.id, patientId: patient.patientId, doctorId: doctor.id, status: 'confirmed' });
+      expect(res.body).to.deep.include({
+        followUpOf: first.body.id,
+        patientId: patient.patientId,
+        doctorId: doctor.id,
+        status: 'confirmed',
+      });
       expect(await jobsFor(`send_appointment_reminder:${res.body.id}:`)).to.have.length(2);
     });
 
     it('keeps an appointment with a fee pending until paid: approve 409 payment_required, then 200 once paid', async () => {
       const doctor = await bookableDoctor({ feeCents: 5000 });
       const [slot] = await slotsOn(doctor, 2);
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
       const res = await api.as(manager.token).post(`/appointments/${booked.body.id}/approve`, {});
       expect(res.status).to.equal(409);
       expect(errorOf(res).code).to.equal('payment_required');
@@ -389,45 +544,78 @@ describe('Appointments', () => {
     it('releases an unpaid slot when the payment hold ends (cancelled, reason payment_not_received)', async () => {
       const doctor = await bookableDoctor({ feeCents: 5000 });
       const [slot] = await slotsOn(doctor, 2);
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
       const [hold] = await jobsFor(`expire_unpaid_appointment:${booked.body.id}`);
       const created = new Date(booked.body.createdAt).getTime();
       expect(runAtOf(hold)).to.equal(created + 30 * 60_000);
-      await knex().raw('select graphile_worker.reschedule_jobs(array[?::bigint], run_at := now())', [hold.id]);
-      await waitUntil(async () => (await knex()('appointments').where({ id: booked.body.id }).first()).status === 'cancelled', 10_000, 'expiry');
-      const last = await knex()('appointmentStatusHistory').where({ appointmentId: booked.body.id }).orderBy('id', 'desc').first();
-      expect(last).to.deep.include({ fromStatus: 'pending', toStatus: 'cancelled', actorId: null, reason: 'payment_not_received' });
+      await knex().raw('select graphile_worker.reschedule_jobs(array[?::bigint], run_at := now())', [
+        hold.id,
+      ]);
+      await waitUntil(
+        async () =>
+          (await knex()('appointments').where({ id: booked.body.id }).first()).status === 'cancelled',
+        10_000,
+        'expiry',
+      );
+      const last = await knex()('appointmentStatusHistory')
+        .where({ appointmentId: booked.body.id })
+        .orderBy('id', 'desc')
+        .first();
+      expect(last).to.deep.include({
+        fromStatus: 'pending',
+        toStatus: 'cancelled',
+        actorId: null,
+        reason: 'payment_not_received',
+      });
     });
 
     it('holds patients to the cancellation cut-off (409 cancellation_cutoff) but not staff (200)', async () => {
       const doctor = await bookableDoctor();
       const soon = await api.as(patient.token).get(`/doctors/${doctor.id}/slots`);
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: soon.body.items[0].startsAt });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: soon.body.items[0].startsAt });
       expect(booked.status).to.equal(201);
       const res = await api.as(patient.token).post(`/appointments/${booked.body.id}/cancel`, {});
       expect(res.status).to.equal(409);
       expect(errorOf(res).code).to.equal('cancellation_cutoff');
-      const moved = await api.as(patient.token).post(`/appointments/${booked.body.id}/reschedule`, { startsAt: soon.body.items[20].startsAt });
+      const moved = await api
+        .as(patient.token)
+        .post(`/appointments/${booked.body.id}/reschedule`, { startsAt: soon.body.items[20].startsAt });
       expect(moved.status).to.equal(409);
-      expect((await api.as(staff.token).post(`/appointments/${booked.body.id}/cancel`, {})).status).to.equal(200);
+      expect((await api.as(staff.token).post(`/appointments/${booked.body.id}/cancel`, {})).status).to.equal(
+        200,
+      );
     });
 
     it('refuses to reschedule onto a taken slot (409 slot_taken), off the grid (400) or to the same time (400)', async () => {
       const doctor = await bookableDoctor();
       const slots = await slotsOn(doctor, 2);
-      const a = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slots[0].startsAt });
-      await api.as(otherPatient.token).post('/appointments', { doctorId: doctor.id, startsAt: slots[1].startsAt });
-      const taken = await api.as(staff.token).post(`/appointments/${a.body.id}/reschedule`, { startsAt: slots[1].startsAt });
+      const a = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slots[0].startsAt });
+      await api
+        .as(otherPatient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slots[1].startsAt });
+      const taken = await api
+        .as(staff.token)
+        .post(`/appointments/${a.body.id}/reschedule`, { startsAt: slots[1].startsAt });
       expect(taken.status).to.equal(409);
       expect(errorOf(taken).code).to.equal('slot_taken');
       const off = await api.as(staff.token).post(`/appointments/${a.body.id}/reschedule`, {
         startsAt: new Date(new Date(slots[2].startsAt).getTime() + 60_000).toISOString(),
       });
       expect(errorOf(off).code).to.equal('not_a_slot');
-      const same = await api.as(staff.token).post(`/appointments/${a.body.id}/reschedule`, { startsAt: slots[0].startsAt });
+      const same = await api
+        .as(staff.token)
+        .post(`/appointments/${a.body.id}/reschedule`, { startsAt: slots[0].startsAt });
       expect(same.status).to.equal(400);
       // Pending appointments get no reminders when moved.
-      const ok = await api.as(staff.token).post(`/appointments/${a.body.id}/reschedule`, { startsAt: slots[3].startsAt });
+      const ok = await api
+        .as(staff.token)
+        .post(`/appointments/${a.body.id}/reschedule`, { startsAt: slots[3].startsAt });
       expect(ok.status).to.equal(200);
       expect(await jobsFor(`send_appointment_reminder:${a.body.id}:`)).to.have.length(0);
     });
@@ -437,7 +625,9 @@ describe('Appointments', () => {
     it('marks a confirmed appointment no-show after its end when nobody completed it', async () => {
       const doctor = await bookableDoctor();
       const [slot] = await slotsOn(doctor, 2);
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
       await api.as(manager.token).post(`/appointments/${booked.body.id}/approve`, {});
       await startedAgo(booked.body.id, 120);
       const row = await knex()('appointments').where({ id: booked.body.id }).first();
@@ -445,13 +635,19 @@ describe('Appointments', () => {
         JSON.stringify({ appointmentId: row.id, endsAt: row.endsAt.toISOString() }),
         `mark_no_show:${row.id}`,
       ]);
-      await waitUntil(async () => (await knex()('appointments').where({ id: row.id }).first()).status === 'no-show', 10_000, 'no-show');
+      await waitUntil(
+        async () => (await knex()('appointments').where({ id: row.id }).first()).status === 'no-show',
+        10_000,
+        'no-show',
+      );
     });
 
     it('does nothing for a reminder whose appointment moved or is no longer confirmed', async () => {
       const doctor = await bookableDoctor();
       const [slot] = await slotsOn(doctor, 2);
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
       const id = booked.body.id as string;
       const addReminder = (startsAt: string) =>
         knex().raw(`select graphile_worker.add_job('send_appointment_reminder', ?::json)`, [
@@ -477,16 +673,27 @@ describe('Appointments', () => {
       otherDoctor = await bookableDoctor();
       const [s1] = await slotsOn(doctor, 5);
       const [s2] = await slotsOn(otherDoctor, 5);
-      mine = (await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: s1.startsAt })).body.id;
-      theirs = (await api.as(otherPatient.token).post('/appointments', { doctorId: otherDoctor.id, startsAt: s2.startsAt })).body.id;
+      mine = (
+        await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: s1.startsAt })
+      ).body.id;
+      theirs = (
+        await api
+          .as(otherPatient.token)
+          .post('/appointments', { doctorId: otherDoctor.id, startsAt: s2.startsAt })
+      ).body.id;
     });
 
     const ids = (body: { items: { id: string }[] }) => body.items.map((a) => a.id);
 
     it('scopes lists by role: patient own, doctor theirs, nurse/staff/admin all (200)', async () => {
-      const list = async (u: TestUser, q = '') => (await api.as(u.token).get(`/appointments?limit=100${q}`)).body;
-      expect(ids(await list(patient))).to.include(mine).and.not.include(theirs);
-      expect(ids(await list(otherPatient))).to.include(theirs).and.not.include(mine);
+      const list = async (u: TestUser, q = '') =>
+        (await api.as(u.token).get(`/appointments?limit=100${q}`)).body;
+      expect(ids(await list(patient)))
+        .to.include(mine)
+        .and.not.include(theirs);
+      expect(ids(await list(otherPatient)))
+        .to.include(theirs)
+        .and.not.include(mine);
       expect(ids(await list(doctor))).to.deep.equal([mine]);
       expect(ids(await list(otherDoctor))).to.deep.equal([theirs]);
       for (const u of [nurse, staff, admin, manager, superAdmin]) {
@@ -498,8 +705,14 @@ describe('Appointments', () => {
 
     it('filters by status, patient and date range, and pages with a cursor', async () => {
       const q = (s: string) => api.as(admin.token).get(`/appointments?${s}`);
-      expect(ids((await q(`patientId=${otherPatient.patientId}&status=pending&limit=100`)).body)).to.include(theirs);
-      expect(ids((await q(`patientId=${otherPatient.patientId}&status=confirmed&status=completed&limit=100`)).body)).to.not.include(theirs);
+      expect(ids((await q(`patientId=${otherPatient.patientId}&status=pending&limit=100`)).body)).to.include(
+        theirs,
+      );
+      expect(
+        ids(
+          (await q(`patientId=${otherPatient.patientId}&status=confirmed&status=completed&limit=100`)).body,
+        ),
+      ).to.not.include(theirs);
       const from = new Date(Date.now() + 5 * DAY_MS);
       from.setUTCHours(0, 0, 0, 0);
       const to = new Date(from.getTime() + DAY_MS);
@@ -514,11 +727,21 @@ describe('Appointments', () => {
       const page2 = await q(`limit=1&patientId=${patient.patientId}&cursor=${page1.body.nextCursor}`);
       expect(page2.status).to.equal(200);
       expect(page2.body.items[0].id).to.not.equal(page1.body.items[0].id);
-      expect(new Date(page2.body.items[0].startsAt).getTime()).to.be.at.least(new Date(page1.body.items[0].startsAt).getTime());
+      expect(new Date(page2.body.items[0].startsAt).getTime()).to.be.at.least(
+        new Date(page1.body.items[0].startsAt).getTime(),
+      );
     });
 
     it('answers bad list filters with 400', async () => {
-      for (const s of ['status=done', 'limit=0', 'limit=101', 'doctorId=x', 'from=soon', 'cursor=garbage', 'extra=1']) {
+      for (const s of [
+        'status=done',
+        'limit=0',
+        'limit=101',
+        'doctorId=x',
+        'from=soon',
+        'cursor=garbage',
+        'extra=1',
+      ]) {
         const res = await api.as(admin.token).get(`/appointments?${s}`);
         expect(res.status, s).to.equal(400);
         errorOf(res);
@@ -557,20 +780,40 @@ describe('Appointments', () => {
       const plainAdmin = await createUser('admin');
       for (const [act, roles] of Object.entries(allowed)) {
         for (const u of everyone) {
-          if (roles.includes(u) || (u.role === 'super-admin' && roles.includes(admin)) || (u === manager && roles.includes(admin))) continue;
+          if (
+            roles.includes(u) ||
+            (u.role === 'super-admin' && roles.includes(admin)) ||
+            (u === manager && roles.includes(admin))
+          )
+            continue;
           const res = await api.as(u.token).post(`/appointments/${theirs}/${act}`, {});
           expect(res.status, `${u.role} ${act}`).to.equal(403);
         }
       }
       // Records the caller may not see answer 404 even where the role may act.
       const later = { startsAt: new Date(Date.now() + 7 * DAY_MS).toISOString() };
-      for (const [act, body] of [['cancel', {}], ['reschedule', later]] as const) {
-        expect((await api.as(patient.token).post(`/appointments/${theirs}/${act}`, body)).status, act).to.equal(404);
+      for (const [act, body] of [
+        ['cancel', {}],
+        ['reschedule', later],
+      ] as const) {
+        expect(
+          (await api.as(patient.token).post(`/appointments/${theirs}/${act}`, body)).status,
+          act,
+        ).to.equal(404);
       }
-      for (const [act, body] of [['complete', {}], ['no-show', {}], ['follow-up', later]] as const) {
-        expect((await api.as(doctor.token).post(`/appointments/${theirs}/${act}`, body)).status, act).to.equal(404);
+      for (const [act, body] of [
+        ['complete', {}],
+        ['no-show', {}],
+        ['follow-up', later],
+      ] as const) {
+        expect(
+          (await api.as(doctor.token).post(`/appointments/${theirs}/${act}`, body)).status,
+          act,
+        ).to.equal(404);
       }
-      expect((await api.as(plainAdmin.token).post(`/appointments/${NO_ID}/approve`, {})).status).to.equal(404);
+      expect((await api.as(plainAdmin.token).post(`/appointments/${NO_ID}/approve`, {})).status).to.equal(
+        404,
+      );
       // Bad input → 400 envelope on every action.
       for (const [act, roles] of Object.entries(allowed)) {
         const as = api.as(roles[0].token);
@@ -578,16 +821,23 @@ describe('Appointments', () => {
         expect(badId.status, act).to.equal(400);
         const extra = await as.post(`/appointments/${mine}/${act}`, { status: 'confirmed' });
         expect(extra.status, act).to.equal(400);
-        expect(errorOf(extra).details![0]).to.deep.include({ path: '/status', message: 'is not an accepted field' });
+        expect(errorOf(extra).details).to.deep.include({
+          path: '/status',
+          message: 'is not an accepted field',
+        });
         const longReason = await as.post(`/appointments/${mine}/${act}`, { reason: 'x'.repeat(1001) });
         expect(longReason.status, act).to.equal(400);
       }
       for (const act of ['reschedule', 'follow-up']) {
-        const missing = await api.as(act === 'reschedule' ? staff.token : doctor.token).post(`/appointments/${mine}/${act}`, {});
+        const missing = await api
+          .as(act === 'reschedule' ? staff.token : doctor.token)
+          .post(`/appointments/${mine}/${act}`, {});
         expect(missing.status, act).to.equal(400);
         expect(errorOf(missing).details![0].path).to.equal('/startsAt');
       }
-      const noTime = await api.as(staff.token).post(`/appointments/${mine}/reschedule`, { startsAt: 'later' });
+      const noTime = await api
+        .as(staff.token)
+        .post(`/appointments/${mine}/reschedule`, { startsAt: 'later' });
       expect(noTime.status).to.equal(400);
       expect(errorOf(noTime).details![0].path).to.equal('/startsAt');
     });

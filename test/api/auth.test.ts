@@ -76,6 +76,7 @@ describe('auth', () => {
       expect(res.body).to.not.have.any.keys('passwordHash', 'tokenGeneration', 'password');
       const profiles = await testContext().knex('patients').where({ userId: res.body.id });
       expect(profiles).to.have.length(1);
+      expect(await auditRows(res.body.id, 'register')).to.have.length(1);
       expect(profiles[0]).to.include({
         name: 'New Patient',
         timeZone: testContext().config.clinicTimeZone,

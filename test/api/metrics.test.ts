@@ -27,9 +27,22 @@ describe('GET /metrics', () => {
     const res = await request('GET', '/metrics');
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.contain('text/plain');
-    expect(sample(res.text, 'clinicflow_http_requests_total', { method: 'GET', route: 'getJobStats', status: '200' })).to.be.at.least(1);
-    expect(sample(res.text, 'clinicflow_http_requests_total', { method: 'GET', route: 'getJob', status: '404' })).to.be.at.least(1);
-    expect(sample(res.text, 'clinicflow_http_request_duration_seconds_count', { method: 'GET', route: 'getJobStats' })).to.be.at.least(1);
+    expect(
+      sample(res.text, 'clinicflow_http_requests_total', {
+        method: 'GET',
+        route: 'getJobStats',
+        status: '200',
+      }),
+    ).to.be.at.least(1);
+    expect(
+      sample(res.text, 'clinicflow_http_requests_total', { method: 'GET', route: 'getJob', status: '404' }),
+    ).to.be.at.least(1);
+    expect(
+      sample(res.text, 'clinicflow_http_request_duration_seconds_count', {
+        method: 'GET',
+        route: 'getJobStats',
+      }),
+    ).to.be.at.least(1);
     expect(res.text).not.to.match(/route="\/api/);
     expect(sample(res.text, 'clinicflow_job_metrics_up')).to.equal(1);
     expect(res.text).to.contain('# TYPE clinicflow_jobs_completed_total counter');
@@ -46,13 +59,22 @@ describe('GET /metrics', () => {
       expect(sample(depth.text, 'clinicflow_jobs', { task, state: 'queued' })).to.equal(1);
       // The email job of another test may run meanwhile; a completed send_email shows as a counter.
       await knex.raw(`select graphile_worker.add_job('recover_stale_workers', '{}'::json)`);
-      const text = await waitUntil(async () => {
-        const r = await request('GET', '/metrics');
-        return (sample(r.text, 'clinicflow_jobs_completed_total', { task: 'recover_stale_workers' }) ?? 0) >= 1 ? r.text : undefined;
-      }, 10_000, 'the completed run in the metrics');
+      const text = await waitUntil(
+        async () => {
+          const r = await request('GET', '/metrics');
+          return (sample(r.text, 'clinicflow_jobs_completed_total', { task: 'recover_stale_workers' }) ??
+            0) >= 1
+            ? r.text
+            : undefined;
+        },
+        10_000,
+        'the completed run in the metrics',
+      );
       const count = sample(text, 'clinicflow_job_duration_seconds_count', { task: 'recover_stale_workers' })!;
       expect(count).to.be.at.least(1);
-      expect(sample(text, 'clinicflow_job_duration_seconds_bucket', { task: 'recover_stale_workers', le: '+Inf' })).to.equal(count);
+      expect(
+        sample(text, 'clinicflow_job_duration_seconds_bucket', { task: 'recover_stale_workers', le: '+Inf' }),
+      ).to.equal(count);
     } finally {
       await knex.raw(`select graphile_worker.complete_jobs(array[?::bigint])`, [rows[0].id]);
     }
@@ -67,8 +89,12 @@ describe('GET /metrics', () => {
     setServices({ ...original, config: { ...original.config, metricsToken: 'scrape-secret-123' } });
     try {
       expect((await request('GET', '/metrics')).status).to.equal(401);
-      expect((await request('GET', '/metrics', { headers: { authorization: 'Bearer wrong' } })).status).to.equal(401);
-      const ok = await request('GET', '/metrics', { headers: { authorization: 'Bearer scrape-secret-123', 'x-forwarded-for': '203.0.113.9' } });
+      expect(
+        (await request('GET', '/metrics', { headers: { authorization: 'Bearer wrong' } })).status,
+      ).to.equal(401);
+      const ok = await request('GET', '/metrics', {
+        headers: { authorization: 'Bearer scrape-secret-123', 'x-forwarded-for': '203.0.113.9' },
+      });
       expect(ok.status).to.equal(200);
     } finally {
       setServices(original);

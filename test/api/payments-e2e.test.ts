@@ -18,7 +18,10 @@ describe('A paid booking, end to end through the fake Stripe', function () {
     fake = new FakeStripe();
     await fake.start();
     original = services();
-    setServices({ ...original, config: { ...original.config, stripe: { ...original.config.stripe, apiUrl: fake.url } } });
+    setServices({
+      ...original,
+      config: { ...original.config, stripe: { ...original.config.stripe, apiUrl: fake.url } },
+    });
   });
 
   after(async () => {
@@ -27,7 +30,10 @@ describe('A paid booking, end to end through the fake Stripe', function () {
   });
 
   it('books → checkout → webhook → confirmed with reminders → cancel ≥ 24 h before → full refund', async () => {
-    const doctor = await createUser('doctor', { name: 'Lisa Cuddy', doctor: { feeCents: 12000, currency: 'usd' } });
+    const doctor = await createUser('doctor', {
+      name: 'Lisa Cuddy',
+      doctor: { feeCents: 12000, currency: 'usd' },
+    });
     const patient = await createUser('patient');
     const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
     const avail = await api.as(doctor.token).put(`/doctors/${doctor.id}/availability`, {
@@ -41,11 +47,15 @@ describe('A paid booking, end to end through the fake Stripe', function () {
     expect(avail.status, avail.text).to.equal(200);
     const from = new Date(Date.now() + 3 * DAY).toISOString();
     const to = new Date(Date.now() + 4 * DAY).toISOString();
-    const slots = await api.as(patient.token).get(`/doctors/${doctor.id}/slots?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+    const slots = await api
+      .as(patient.token)
+      .get(`/doctors/${doctor.id}/slots?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
     expect(slots.status, slots.text).to.equal(200);
     const slot = (Array.isArray(slots.body) ? slots.body : slots.body.items)[0];
 
-    const booked = await api.as(patient.token).post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
+    const booked = await api
+      .as(patient.token)
+      .post('/appointments', { doctorId: doctor.id, startsAt: slot.startsAt });
     expect(booked.status, booked.text).to.equal(201);
     expect(booked.body).to.include({ status: 'pending', paymentStatus: 'unpaid', feeCents: 12000 });
     const id = booked.body.id as string;
@@ -58,7 +68,11 @@ describe('A paid booking, end to end through the fake Stripe', function () {
     const session = fake.pay(co.body.sessionId);
     const event = fake.event('checkout.session.completed', session);
     expect((await deliverWebhook(event)).status).to.equal(200);
-    await waitUntil(async () => (await api.as(patient.token).get(`/appointments/${id}`)).body.status === 'confirmed', 15_000, 'confirmed');
+    await waitUntil(
+      async () => (await api.as(patient.token).get(`/appointments/${id}`)).body.status === 'confirmed',
+      15_000,
+      'confirmed',
+    );
     await drainJobs();
 
     const appt = (await api.as(patient.token).get(`/appointments/${id}`)).body;
@@ -66,16 +80,31 @@ describe('A paid booking, end to end through the fake Stripe', function () {
     expect(await jobsFor(`send_appointment_reminder:${id}:`)).to.have.length.greaterThan(0);
     await testContext().smtp.waitFor(patient.email, (m) => m.subject === 'Payment received: $120.00');
 
-    const cancel = await api.as(patient.token).post(`/appointments/${id}/cancel`, { reason: 'feeling better' });
+    const cancel = await api
+      .as(patient.token)
+      .post(`/appointments/${id}/cancel`, { reason: 'feeling better' });
     expect(cancel.status, cancel.text).to.equal(200);
-    await waitUntil(async () => (await api.as(patient.token).get(`/appointments/${id}/payment`)).body.paymentStatus === 'refunded', 15_000, 'refunded');
+    await waitUntil(
+      async () =>
+        (await api.as(patient.token).get(`/appointments/${id}/payment`)).body.paymentStatus === 'refunded',
+      15_000,
+      'refunded',
+    );
     await drainJobs();
 
     const payment = (await api.as(patient.token).get(`/appointments/${id}/payment`)).body;
-    expect(payment).to.include({ paymentStatus: 'refunded', amountPaidCents: 12000, amountRefundedCents: 12000 });
-    expect(payment.refunds.map((r: { status: string; amountCents: number; reason: string }) => [r.status, r.amountCents, r.reason])).to.deep.equal([
-      ['succeeded', 12000, 'cancellation'],
-    ]);
+    expect(payment).to.include({
+      paymentStatus: 'refunded',
+      amountPaidCents: 12000,
+      amountRefundedCents: 12000,
+    });
+    expect(
+      payment.refunds.map((r: { status: string; amountCents: number; reason: string }) => [
+        r.status,
+        r.amountCents,
+        r.reason,
+      ]),
+    ).to.deep.equal([['succeeded', 12000, 'cancellation']]);
     const calls = fake.refundCalls.filter((c) => c.paymentIntent === session.payment_intent);
     expect(calls.map((c) => c.idempotencyKey)).to.deep.equal([`refund:${payment.payments[0].id}:12000`]);
     expect(await jobsFor(`send_appointment_reminder:${id}:`)).to.have.length(0);

@@ -15,7 +15,10 @@ let fake: FakeStripe;
 let original: Services;
 
 /** Runs `fn` with a modified Stripe configuration, restoring the suite's afterwards. */
-async function withStripeConfig<T>(patch: Partial<Services['config']['stripe']>, fn: () => Promise<T>): Promise<T> {
+async function withStripeConfig<T>(
+  patch: Partial<Services['config']['stripe']>,
+  fn: () => Promise<T>,
+): Promise<T> {
   const current = services();
   setServices({ ...current, config: { ...current.config, stripe: { ...current.config.stripe, ...patch } } });
   try {
@@ -33,8 +36,13 @@ interface Fixture {
 
 let slotOffset = 0;
 /** A fee-bearing pending appointment inserted directly (a fresh doctor, so slots never collide). */
-async function fixture(opts: { feeCents?: number; startsInHours?: number; status?: string; currency?: string } = {}): Promise<Fixture> {
-  const doctor = await createUser('doctor', { name: 'Gregory House', doctor: { feeCents: opts.feeCents ?? 5000, currency: opts.currency ?? 'usd' } });
+async function fixture(
+  opts: { feeCents?: number; startsInHours?: number; status?: string; currency?: string } = {},
+): Promise<Fixture> {
+  const doctor = await createUser('doctor', {
+    name: 'Gregory House',
+    doctor: { feeCents: opts.feeCents ?? 5000, currency: opts.currency ?? 'usd' },
+  });
   const patient = await createUser('patient');
   const startsAt = new Date(Date.now() + (opts.startsInHours ?? 72) * HOUR + ++slotOffset * 60_000);
   const [row] = await testContext()
@@ -54,7 +62,8 @@ async function fixture(opts: { feeCents?: number; startsInHours?: number; status
   return { doctor, patient, appointmentId: row.id };
 }
 
-const checkout = (token: string, appointmentId: string) => api.as(token).post(`/appointments/${appointmentId}/checkout`);
+const checkout = (token: string, appointmentId: string) =>
+  api.as(token).post(`/appointments/${appointmentId}/checkout`);
 
 async function eventRow(id: string) {
   return testContext().knex('stripeEvents').where({ id }).first();
@@ -89,7 +98,10 @@ describe('Payments (Stripe through a local fake)', function () {
     fake = new FakeStripe();
     await fake.start();
     original = services();
-    setServices({ ...original, config: { ...original.config, stripe: { ...original.config.stripe, apiUrl: fake.url } } });
+    setServices({
+      ...original,
+      config: { ...original.config, stripe: { ...original.config.stripe, apiUrl: fake.url } },
+    });
   });
 
   after(async () => {
@@ -115,7 +127,12 @@ describe('Payments (Stripe through a local fake)', function () {
       const call = fake.sessionCalls.at(-1)!;
       expect(call.idempotencyKey).to.equal(`checkout:${f.appointmentId}:1`);
       const [payment] = await paymentsOf(f.appointmentId);
-      expect(payment).to.include({ stripeCheckoutSessionId: res.body.sessionId, amountCents: 7500, currency: 'eur', status: 'unpaid' });
+      expect(payment).to.include({
+        stripeCheckoutSessionId: res.body.sessionId,
+        amountCents: 7500,
+        currency: 'eur',
+        status: 'unpaid',
+      });
     });
 
     it('makes one session of a double click (3 concurrent requests → same sessionId)', async () => {
@@ -146,7 +163,9 @@ describe('Payments (Stripe through a local fake)', function () {
 
     it('answers 409 payment_not_required, already_paid and invalid_transition', async () => {
       const free = await fixture({ feeCents: 0 });
-      expect(errorOf(await checkout(free.patient.token, free.appointmentId)).code).to.equal('payment_not_required');
+      expect(errorOf(await checkout(free.patient.token, free.appointmentId)).code).to.equal(
+        'payment_not_required',
+      );
 
       const paid = await fixture();
       const session = await checkoutAndPay(paid);
@@ -188,7 +207,10 @@ describe('Payments (Stripe through a local fake)', function () {
         { signature: null },
       ];
       for (const opts of cases) {
-        const event = fake.event('checkout.session.completed', { id: 'cs_test_nothing', object: 'checkout.session' });
+        const event = fake.event('checkout.session.completed', {
+          id: 'cs_test_nothing',
+          object: 'checkout.session',
+        });
         const res = await deliverWebhook(event, opts);
         expect(res.status, JSON.stringify(opts)).to.equal(400);
         expect(errorOf(res).code).to.equal('invalid_signature');
@@ -198,11 +220,17 @@ describe('Payments (Stripe through a local fake)', function () {
     });
 
     it('verifies over the raw bytes: a re-serialised body fails (400)', async () => {
-      const event = fake.event('checkout.session.completed', { id: 'cs_test_raw', object: 'checkout.session' });
+      const event = fake.event('checkout.session.completed', {
+        id: 'cs_test_raw',
+        object: 'checkout.session',
+      });
       const payload = JSON.stringify(event, null, 2);
       const res = await deliverWebhook(event, {
         rawBody: JSON.stringify(event),
-        signature: (await import('stripe')).default.webhooks.generateTestHeaderString({ payload, secret: 'whsec_clinicflow_test' }),
+        signature: (await import('stripe')).default.webhooks.generateTestHeaderString({
+          payload,
+          secret: 'whsec_clinicflow_test',
+        }),
       });
       expect(res.status).to.equal(400);
       expect(await eventRow(event.id)).to.equal(undefined);
@@ -215,7 +243,10 @@ describe('Payments (Stripe through a local fake)', function () {
     });
 
     it('answers 413 for a body over 1 MB', async () => {
-      const res = await deliverWebhook({}, { rawBody: JSON.stringify({ id: 'evt_big', pad: 'x'.repeat(1_100_000) }) });
+      const res = await deliverWebhook(
+        {},
+        { rawBody: JSON.stringify({ id: 'evt_big', pad: 'x'.repeat(1_100_000) }) },
+      );
       expect(res.status).to.equal(413);
       expect(errorOf(res).code).to.equal('payload_too_large');
     });
@@ -246,18 +277,28 @@ describe('Payments (Stripe through a local fake)', function () {
       expect(await testContext().knex('stripeEvents').where({ id: event.id })).to.have.length(1);
       const appt = await appointment(f.appointmentId);
       expect(appt).to.include({ status: 'confirmed', paymentStatus: 'paid' });
-      const history = await testContext().knex('appointmentStatusHistory').where({ appointmentId: f.appointmentId, toStatus: 'confirmed' });
+      const history = await testContext()
+        .knex('appointmentStatusHistory')
+        .where({ appointmentId: f.appointmentId, toStatus: 'confirmed' });
       expect(history).to.have.length(1);
       const [payment] = await paymentsOf(f.appointmentId);
       expect(payment).to.include({ status: 'paid', sessionStatus: 'complete' });
       expect(payment.paidAt).to.be.instanceOf(Date);
       expect(await jobsFor(`send_appointment_reminder:${f.appointmentId}:`)).to.have.length.greaterThan(0);
 
-      const mail = await testContext().smtp.waitFor(f.patient.email, (m) => m.subject.startsWith('Payment received'));
+      const mail = await testContext().smtp.waitFor(f.patient.email, (m) =>
+        m.subject.startsWith('Payment received'),
+      );
       expect(mail.subject).to.equal('Payment received: $50.00');
       expect(mail.text).to.contain('Gregory House');
-      expect(testContext().smtp.to(f.patient.email).filter((m) => m.subject.startsWith('Payment received'))).to.have.length(1);
-      const ledger = await testContext().knex('emailDeliveries').where({ ledgerKey: `payment_confirmed:${payment.id}` });
+      expect(
+        testContext()
+          .smtp.to(f.patient.email)
+          .filter((m) => m.subject.startsWith('Payment received')),
+      ).to.have.length(1);
+      const ledger = await testContext()
+        .knex('emailDeliveries')
+        .where({ ledgerKey: `payment_confirmed:${payment.id}` });
       expect(ledger).to.have.length(1);
     });
 
@@ -275,7 +316,10 @@ describe('Payments (Stripe through a local fake)', function () {
       await drainJobs();
       for (const f of [inOrder, reversed]) {
         expect(await appointment(f.appointmentId)).to.include({ status: 'confirmed', paymentStatus: 'paid' });
-        expect((await paymentsOf(f.appointmentId))[0]).to.include({ status: 'paid', sessionStatus: 'complete' });
+        expect((await paymentsOf(f.appointmentId))[0]).to.include({
+          status: 'paid',
+          sessionStatus: 'complete',
+        });
         await testContext().smtp.waitFor(f.patient.email, (m) => m.subject.startsWith('Payment received'));
       }
     });
@@ -291,9 +335,14 @@ describe('Payments (Stripe through a local fake)', function () {
       await drainJobs();
       const [payment] = await paymentsOf(f.appointmentId);
       expect(payment).to.include({ status: 'partially_refunded', amountRefundedCents: 2000 });
-      expect(await appointment(f.appointmentId)).to.include({ status: 'confirmed', paymentStatus: 'partially_refunded' });
+      expect(await appointment(f.appointmentId)).to.include({
+        status: 'confirmed',
+        paymentStatus: 'partially_refunded',
+      });
       const refunds = await testContext().knex('refunds').where({ paymentId: payment.id });
-      expect(refunds.map((r) => [r.reason, r.status, r.amountCents])).to.deep.equal([['external', 'succeeded', 2000]]);
+      expect(refunds.map((r) => [r.reason, r.status, r.amountCents])).to.deep.equal([
+        ['external', 'succeeded', 2000],
+      ]);
     });
 
     it('marks a failed async payment failed and emails the patient a retry link', async () => {
@@ -304,7 +353,9 @@ describe('Payments (Stripe through a local fake)', function () {
       await deliverAndProcess(fake.event('checkout.session.async_payment_failed', fake.asyncFail(s.id)));
       expect((await paymentsOf(f.appointmentId))[0].status).to.equal('failed');
       expect(await appointment(f.appointmentId)).to.include({ status: 'pending', paymentStatus: 'failed' });
-      const mail = await testContext().smtp.waitFor(f.patient.email, (m) => m.subject.startsWith('Payment failed'));
+      const mail = await testContext().smtp.waitFor(f.patient.email, (m) =>
+        m.subject.startsWith('Payment failed'),
+      );
       expect(mail.text).to.contain(`/appointments/${f.appointmentId}?pay=1`);
     });
 
@@ -320,7 +371,10 @@ describe('Payments (Stripe through a local fake)', function () {
       const calls = fake.refundCalls.filter((c) => c.paymentIntent === s.payment_intent);
       expect(calls).to.have.length(1);
       expect(calls[0]).to.include({ idempotencyKey: `refund:${payment.id}:5000`, amount: 5000 });
-      expect(await appointment(f.appointmentId)).to.include({ status: 'cancelled', paymentStatus: 'refunded' });
+      expect(await appointment(f.appointmentId)).to.include({
+        status: 'cancelled',
+        paymentStatus: 'refunded',
+      });
       await testContext().smtp.waitFor(f.patient.email, (m) => m.subject === 'Refund issued: $50.00');
     });
   });
@@ -338,16 +392,32 @@ describe('Payments (Stripe through a local fake)', function () {
 
     it('refunds in full when cancelled ≥ 24 h before: exactly one Stripe refund carrying an idempotency key', async () => {
       const f = await paidFixture(72);
-      const res = await api.as(f.patient.token).post(`/appointments/${f.appointmentId}/cancel`, { reason: 'cannot come' });
+      const res = await api
+        .as(f.patient.token)
+        .post(`/appointments/${f.appointmentId}/cancel`, { reason: 'cannot come' });
       expect(res.status, res.text).to.equal(200);
       await drainJobs();
       const calls = fake.refundCalls.filter((c) => c.paymentIntent === f.session.payment_intent);
       expect(calls).to.have.length(1);
-      expect(calls[0]).to.include({ idempotencyKey: `refund:${f.payment.id}:5000`, amount: 5000, created: true });
-      expect((await paymentsOf(f.appointmentId))[0]).to.include({ status: 'refunded', amountRefundedCents: 5000 });
-      expect(await appointment(f.appointmentId)).to.include({ status: 'cancelled', paymentStatus: 'refunded' });
+      expect(calls[0]).to.include({
+        idempotencyKey: `refund:${f.payment.id}:5000`,
+        amount: 5000,
+        created: true,
+      });
+      expect((await paymentsOf(f.appointmentId))[0]).to.include({
+        status: 'refunded',
+        amountRefundedCents: 5000,
+      });
+      expect(await appointment(f.appointmentId)).to.include({
+        status: 'cancelled',
+        paymentStatus: 'refunded',
+      });
       const [refund] = await testContext().knex('refunds').where({ paymentId: f.payment.id });
-      expect(refund).to.include({ status: 'succeeded', reason: 'cancellation', idempotencyKey: `refund:${f.payment.id}:5000` });
+      expect(refund).to.include({
+        status: 'succeeded',
+        reason: 'cancellation',
+        idempotencyKey: `refund:${f.payment.id}:5000`,
+      });
       await testContext().smtp.waitFor(f.patient.email, (m) => m.subject === 'Refund issued: $50.00');
     });
 
@@ -356,10 +426,14 @@ describe('Payments (Stripe through a local fake)', function () {
       const res = await api.as(f.doctor.token).get(`/appointments/${f.appointmentId}/payment`);
       expect(res.body.paymentStatus).to.equal('paid');
       const staff = await createUser('staff');
-      expect((await api.as(staff.token).post(`/appointments/${f.appointmentId}/cancel`, {})).status).to.equal(200);
+      expect((await api.as(staff.token).post(`/appointments/${f.appointmentId}/cancel`, {})).status).to.equal(
+        200,
+      );
       await drainJobs();
       const calls = fake.refundCalls.filter((c) => c.paymentIntent === f.session.payment_intent);
-      expect(calls.map((c) => [c.idempotencyKey, c.amount])).to.deep.equal([[`refund:${f.payment.id}:2500`, 2500]]);
+      expect(calls.map((c) => [c.idempotencyKey, c.amount])).to.deep.equal([
+        [`refund:${f.payment.id}:2500`, 2500],
+      ]);
       expect(await appointment(f.appointmentId)).to.include({ paymentStatus: 'partially_refunded' });
     });
 
@@ -372,24 +446,43 @@ describe('Payments (Stripe through a local fake)', function () {
         async () => {
           const jobs = await jobsFor(`refund_payment:${f.payment.id}`);
           // jobsFor returns raw rows (snake_case columns).
-          const job = jobs[0] as unknown as { attempts: number; last_error: string | null; locked_by: string | null } | undefined;
+          const job = jobs[0] as unknown as
+            { attempts: number; last_error: string | null; locked_by: string | null } | undefined;
           return job && job.attempts >= 1 && job.last_error && !job.locked_by ? jobs : null;
         },
         15_000,
         'the refund job to fail once',
-      );
+      ).catch(async (err) => {
+        console.log('DEBUG', JSON.stringify(await jobsFor('')), JSON.stringify(fake.refundCalls.slice(-5)), JSON.stringify(await paymentsOf(f.appointmentId)));
+        throw err;
+      });
       // Retry now instead of waiting for graphile-worker's back-off (what "retry" in the jobs admin does).
-      await testContext().knex.raw('select graphile_worker.reschedule_jobs(array[?::bigint], run_at := now())', [failed.id]);
-      await waitUntil(async () => (await paymentsOf(f.appointmentId))[0].status === 'refunded', 15_000, 'refunded');
+      await testContext().knex.raw(
+        'select graphile_worker.reschedule_jobs(array[?::bigint], run_at := now())',
+        [failed.id],
+      );
+      await waitUntil(
+        async () => (await paymentsOf(f.appointmentId))[0].status === 'refunded',
+        15_000,
+        'refunded',
+      );
       await drainJobs();
       const calls = fake.refundCalls.filter((c) => c.paymentIntent === f.session.payment_intent);
       expect(calls.length).to.be.at.least(4);
-      expect(new Set(calls.map((c) => c.idempotencyKey))).to.deep.equal(new Set([`refund:${f.payment.id}:5000`]));
+      expect(new Set(calls.map((c) => c.idempotencyKey))).to.deep.equal(
+        new Set([`refund:${f.payment.id}:5000`]),
+      );
       expect(calls.filter((c) => c.created)).to.have.length(1);
-      expect([...fake.refunds.values()].filter((r) => r.payment_intent === f.session.payment_intent)).to.have.length(1);
+      expect(
+        [...fake.refunds.values()].filter((r) => r.payment_intent === f.session.payment_intent),
+      ).to.have.length(1);
       expect(await testContext().knex('refunds').where({ paymentId: f.payment.id })).to.have.length(1);
       await testContext().smtp.waitFor(f.patient.email, (m) => m.subject.startsWith('Refund issued'));
-      expect(testContext().smtp.to(f.patient.email).filter((m) => m.subject.startsWith('Refund issued'))).to.have.length(1);
+      expect(
+        testContext()
+          .smtp.to(f.patient.email)
+          .filter((m) => m.subject.startsWith('Refund issued')),
+      ).to.have.length(1);
     });
   });
 
@@ -453,9 +546,20 @@ describe('Payments (Stripe through a local fake)', function () {
       }
       expect((await api.as(undefined).get(path)).status).to.equal(401);
       const body = (await api.as(f.patient.token).get(path)).body;
-      expect(body).to.include({ appointmentId: f.appointmentId, paymentStatus: 'paid', feeCents: 5000, amountPaidCents: 5000, amountRefundedCents: 0 });
+      expect(body).to.include({
+        appointmentId: f.appointmentId,
+        paymentStatus: 'paid',
+        feeCents: 5000,
+        amountPaidCents: 5000,
+        amountRefundedCents: 0,
+      });
       expect(body.payments).to.have.length(1);
-      expect(body.payments[0]).to.include({ status: 'paid', checkoutSessionId: s.id, amountCents: 5000, currency: 'usd' });
+      expect(body.payments[0]).to.include({
+        status: 'paid',
+        checkoutSessionId: s.id,
+        amountCents: 5000,
+        currency: 'usd',
+      });
     });
 
     it('restricts checkout to the patient of the appointment and staff/admins (404 / 403 / 401)', async () => {
@@ -465,7 +569,9 @@ describe('Payments (Stripe through a local fake)', function () {
       expect((await checkout((await createUser('patient')).token, f.appointmentId)).status).to.equal(404);
       expect((await checkout(f.doctor.token, f.appointmentId)).status).to.equal(403);
       expect((await checkout((await createUser('nurse')).token, f.appointmentId)).status).to.equal(403);
-      expect((await api.as(undefined).post(`/appointments/${f.appointmentId}/checkout`)).status).to.equal(401);
+      expect((await api.as(undefined).post(`/appointments/${f.appointmentId}/checkout`)).status).to.equal(
+        401,
+      );
       const byStaff = await checkout(staff.token, f.appointmentId);
       expect(byStaff.status).to.equal(200);
       const byAdmin = await checkout(admin.token, f.appointmentId);
@@ -487,14 +593,20 @@ describe('Payments (Stripe through a local fake)', function () {
       expect(page1.status, page1.text).to.equal(200);
       expect(page1.body.items).to.have.length(1);
       expect(page1.body.items[0].checkoutSessionId).to.equal(second.body.sessionId);
-      const page2 = await api.as(billing.token).get(`/payments?appointmentId=${f.appointmentId}&limit=1&cursor=${page1.body.nextCursor}`);
-      expect(page2.body.items.map((p: { checkoutSessionId: string }) => p.checkoutSessionId)).to.deep.equal([first.body.sessionId]);
+      const page2 = await api
+        .as(billing.token)
+        .get(`/payments?appointmentId=${f.appointmentId}&limit=1&cursor=${page1.body.nextCursor}`);
+      expect(page2.body.items.map((p: { checkoutSessionId: string }) => p.checkoutSessionId)).to.deep.equal([
+        first.body.sessionId,
+      ]);
       expect(page2.body.nextCursor).to.equal(null);
 
       const paid = await api.as(billing.token).get(`/payments?appointmentId=${f.appointmentId}&status=paid`);
       expect(paid.body.items.map((p: { status: string }) => p.status)).to.deep.equal(['paid']);
       const future = new Date(Date.now() + HOUR).toISOString();
-      const none = await api.as(billing.token).get(`/payments?appointmentId=${f.appointmentId}&from=${encodeURIComponent(future)}`);
+      const none = await api
+        .as(billing.token)
+        .get(`/payments?appointmentId=${f.appointmentId}&from=${encodeURIComponent(future)}`);
       expect(none.body.items).to.deep.equal([]);
 
       expect((await api.as((await createUser('super-admin')).token).get('/payments')).status).to.equal(200);
@@ -508,7 +620,9 @@ describe('Payments (Stripe through a local fake)', function () {
       const patient = await createUser('patient');
       const cases = [
         await checkout(patient.token, 'not-a-uuid'),
-        await api.as(patient.token).post(`/appointments/${'0'.repeat(8)}-0000-4000-8000-000000000000/checkout`, { extra: true }),
+        await api
+          .as(patient.token)
+          .post(`/appointments/${'0'.repeat(8)}-0000-4000-8000-000000000000/checkout`, { extra: true }),
         await api.as(admin.token).get('/appointments/nope/payment'),
         await api.as(admin.token).get('/payments?status=bogus'),
         await api.as(admin.token).get('/payments?limit=1000'),

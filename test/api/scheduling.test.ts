@@ -55,7 +55,13 @@ describe('Scheduling: availability and slots', () => {
       };
       const put = await api.as(doctor.token).put(`/doctors/${doctor.id}/availability`, body);
       expect(put.status).to.equal(200);
-      expect(put.body).to.deep.include({ timeZone: 'Europe/Berlin', slotMinutes: 20, bufferMinutes: 0, minNoticeMinutes: 0, horizonDays: 90 });
+      expect(put.body).to.deep.include({
+        timeZone: 'Europe/Berlin',
+        slotMinutes: 20,
+        bufferMinutes: 0,
+        minNoticeMinutes: 0,
+        horizonDays: 90,
+      });
       const get = await api.as(nurse.token).get(`/doctors/${doctor.id}/availability`);
       expect(get.status).to.equal(200);
       expect(get.body.weekly).to.deep.equal(body.weekly);
@@ -64,7 +70,9 @@ describe('Scheduling: availability and slots', () => {
 
     it('lets an admin set any doctor’s availability (200) but not another doctor (403) or patients, nurses, staff (403)', async () => {
       const body = { timeZone: 'UTC', slotMinutes: 30, weekly: ALL_DAY };
-      expect((await api.as(admin.token).put(`/doctors/${otherDoctor.id}/availability`, body)).status).to.equal(200);
+      expect(
+        (await api.as(admin.token).put(`/doctors/${otherDoctor.id}/availability`, body)).status,
+      ).to.equal(200);
       for (const u of [doctor, patient, nurse, staff]) {
         const res = await api.as(u.token).put(`/doctors/${otherDoctor.id}/availability`, body);
         expect(res.status, u.role).to.equal(403);
@@ -75,7 +83,9 @@ describe('Scheduling: availability and slots', () => {
 
     it('answers 404 for an unknown doctor or a user who is not a doctor', async () => {
       for (const id of ['00000000-0000-4000-8000-000000000000', patient.id]) {
-        const res = await api.as(admin.token).put(`/doctors/${id}/availability`, { timeZone: 'UTC', slotMinutes: 30, weekly: [] });
+        const res = await api
+          .as(admin.token)
+          .put(`/doctors/${id}/availability`, { timeZone: 'UTC', slotMinutes: 30, weekly: [] });
         expect(res.status).to.equal(404);
         expect((await api.as(patient.token).get(`/doctors/${id}/availability`)).status).to.equal(404);
       }
@@ -104,7 +114,12 @@ describe('Scheduling: availability and slots', () => {
         { timeZone: 'UTC', slotMinutes: 30, weekly: [{ weekday: 1, start: '25:00', end: '26:00' }] },
         { timeZone: 'UTC', slotMinutes: 30, weekly: [{ weekday: 1, start: '10:00', end: '09:00' }] },
         { timeZone: 'UTC', slotMinutes: 30, weekly: [], overrides: [{ date: '2026-02-30', closed: true }] },
-        { timeZone: 'UTC', slotMinutes: 30, weekly: [], overrides: [{ date: '2026-12-01', closed: true, ranges: [{ start: '09:00', end: '10:00' }] }] },
+        {
+          timeZone: 'UTC',
+          slotMinutes: 30,
+          weekly: [],
+          overrides: [{ date: '2026-12-01', closed: true, ranges: [{ start: '09:00', end: '10:00' }] }],
+        },
         { timeZone: 'UTC', slotMinutes: 30, weekly: [], role: 'admin' },
         { slotMinutes: 30, weekly: [] },
         'not an object',
@@ -138,13 +153,18 @@ describe('Scheduling: availability and slots', () => {
       from.setUTCHours(0, 0, 0, 0);
       const to = new Date(from.getTime() + 24 * 3600_000);
       for (const u of [patient, doctor, nurse, staff, admin]) {
-        const res = await api.as(u.token).get(`/doctors/${slotDoctor.id}/slots?from=${from.toISOString()}&to=${to.toISOString()}`);
+        const res = await api
+          .as(u.token)
+          .get(`/doctors/${slotDoctor.id}/slots?from=${from.toISOString()}&to=${to.toISOString()}`);
         expect(res.status, u.role).to.equal(200);
         expect(res.body.timeZone).to.equal('UTC');
         expect(res.body.nextCursor).to.equal(null);
         // 24 h / 40 min = 36 starts, each 30 min long.
         expect(res.body.items).to.have.length(36);
-        expect(res.body.items[0]).to.deep.equal({ startsAt: from.toISOString(), endsAt: new Date(from.getTime() + 30 * 60_000).toISOString() });
+        expect(res.body.items[0]).to.deep.equal({
+          startsAt: from.toISOString(),
+          endsAt: new Date(from.getTime() + 30 * 60_000).toISOString(),
+        });
         expect(res.body.items[1].startsAt).to.equal(new Date(from.getTime() + 40 * 60_000).toISOString());
       }
       const soon = await api.as(patient.token).get(`/doctors/${slotDoctor.id}/slots`);
@@ -160,11 +180,15 @@ describe('Scheduling: availability and slots', () => {
       const url = `/doctors/${slotDoctor.id}/slots?from=${from.toISOString()}&to=${to.toISOString()}`;
       const before = await api.as(patient.token).get(url);
       const target = before.body.items[1];
-      const booked = await api.as(patient.token).post('/appointments', { doctorId: slotDoctor.id, startsAt: target.startsAt });
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: slotDoctor.id, startsAt: target.startsAt });
       expect(booked.status).to.equal(201);
       const after = await api.as(patient.token).get(url);
       expect(after.body.items.map((s: { startsAt: string }) => s.startsAt)).to.deep.equal(
-        before.body.items.filter((s: { startsAt: string }) => s.startsAt !== target.startsAt).map((s: { startsAt: string }) => s.startsAt),
+        before.body.items
+          .filter((s: { startsAt: string }) => s.startsAt !== target.startsAt)
+          .map((s: { startsAt: string }) => s.startsAt),
       );
     });
 
@@ -187,7 +211,9 @@ describe('Scheduling: availability and slots', () => {
     it('answers 404 for an unknown or inactive doctor and 401 without a token', async () => {
       const pending = await createUser('doctor', { status: 'pending' });
       expect((await api.as(patient.token).get(`/doctors/${pending.id}/slots`)).status).to.equal(404);
-      expect((await api.as(patient.token).get('/doctors/00000000-0000-4000-8000-000000000000/slots')).status).to.equal(404);
+      expect(
+        (await api.as(patient.token).get('/doctors/00000000-0000-4000-8000-000000000000/slots')).status,
+      ).to.equal(404);
       expect((await api.as().get(`/doctors/${slotDoctor.id}/slots`)).status).to.equal(401);
     });
 
@@ -196,7 +222,11 @@ describe('Scheduling: availability and slots', () => {
       afterEach(() => clock?.restore());
 
       it('offers 09:00 Berlin time on both sides of the change (07:00Z before, 08:00Z after), and books it (201)', async () => {
-        clock = sinon.useFakeTimers({ now: new Date('2026-10-20T06:00:00Z'), toFake: ['Date'], shouldAdvanceTime: true });
+        clock = sinon.useFakeTimers({
+          now: new Date('2026-10-20T06:00:00Z'),
+          toFake: ['Date'],
+          shouldAdvanceTime: true,
+        });
         const berlin = await createUser('doctor');
         const put = await api.as(berlin.token).put(`/doctors/${berlin.id}/availability`, {
           timeZone: 'Europe/Berlin',
@@ -205,7 +235,9 @@ describe('Scheduling: availability and slots', () => {
         });
         expect(put.status).to.equal(200);
         // Sunday 25 October 2026, 03:00 CEST → 02:00 CET.
-        const res = await api.as(patient.token).get(`/doctors/${berlin.id}/slots?from=2026-10-24T00:00:00Z&to=2026-10-27T00:00:00Z`);
+        const res = await api
+          .as(patient.token)
+          .get(`/doctors/${berlin.id}/slots?from=2026-10-24T00:00:00Z&to=2026-10-27T00:00:00Z`);
         expect(res.status).to.equal(200);
         const starts: string[] = res.body.items.map((s: { startsAt: string }) => s.startsAt);
         expect(starts).to.have.length(24);
@@ -215,11 +247,17 @@ describe('Scheduling: availability and slots', () => {
         expect(starts[16]).to.equal('2026-10-26T08:00:00.000Z');
         expect(starts[23]).to.equal('2026-10-26T15:00:00.000Z');
 
-        const before = await api.as(patient.token).post('/appointments', { doctorId: berlin.id, startsAt: '2026-10-24T07:00:00Z' });
-        const after = await api.as(patient.token).post('/appointments', { doctorId: berlin.id, startsAt: '2026-10-26T08:00:00Z' });
+        const before = await api
+          .as(patient.token)
+          .post('/appointments', { doctorId: berlin.id, startsAt: '2026-10-24T07:00:00Z' });
+        const after = await api
+          .as(patient.token)
+          .post('/appointments', { doctorId: berlin.id, startsAt: '2026-10-26T08:00:00Z' });
         expect([before.status, after.status]).to.deep.equal([201, 201]);
         expect(after.body.endsAt).to.equal('2026-10-26T09:00:00.000Z');
-        const offGrid = await api.as(patient.token).post('/appointments', { doctorId: berlin.id, startsAt: '2026-10-26T07:00:00Z' });
+        const offGrid = await api
+          .as(patient.token)
+          .post('/appointments', { doctorId: berlin.id, startsAt: '2026-10-26T07:00:00Z' });
         expect(offGrid.status).to.equal(400);
         expect(errorOf(offGrid).code).to.equal('not_a_slot');
       });

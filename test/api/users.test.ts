@@ -3,6 +3,7 @@ import type { Role } from '../../domain/auth/actor.js';
 import { testContext } from '../helpers/context.js';
 import { createUser, uniqueEmail, type TestUser } from '../helpers/factories.js';
 import { api, errorOf, type TestResponse } from '../helpers/http.js';
+import { drainJobs } from '../helpers/jobs.js';
 
 const anon = api.as();
 const PASSWORD = 'a perfectly fine password';
@@ -47,14 +48,12 @@ describe('users', () => {
 
     it('updates name, phone and gender, and a patient time zone on their patient profile', async () => {
       const patient = await createUser('patient');
-      const res = await api
-        .as(patient.token)
-        .patch('/users/me', {
-          name: 'Renamed',
-          phone: '+1 555 0100',
-          gender: 'female',
-          timeZone: 'Europe/Berlin',
-        });
+      const res = await api.as(patient.token).patch('/users/me', {
+        name: 'Renamed',
+        phone: '+1 555 0100',
+        gender: 'female',
+        timeZone: 'Europe/Berlin',
+      });
       expect(res.status).to.equal(200);
       expect(res.body).to.include({
         name: 'Renamed',
@@ -304,6 +303,12 @@ describe('users', () => {
       expect(
         (await api.as(admin.token).patch(`/users/${reg.body.id}/status`, { status: 'active' })).status,
       ).to.equal(200);
+      await drainJobs('send_email');
+      expect(
+        testContext()
+          .smtp.to(email)
+          .filter((m) => /approved/i.test(m.subject)),
+      ).to.have.length(1);
     });
 
     it('ends the sessions of a suspended user at once (401), and reactivation lets them sign in again', async () => {

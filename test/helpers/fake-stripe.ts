@@ -30,7 +30,8 @@ export function parseStripeForm(text: string): Obj {
     if (!v || typeof v !== 'object') return v;
     const o = v as Obj;
     const keys = Object.keys(o);
-    if (keys.length && keys.every((k) => /^\d+$/.test(k))) return keys.sort((a, b) => +a - +b).map((k) => arrays(o[k]));
+    if (keys.length && keys.every((k) => /^\d+$/.test(k)))
+      return keys.sort((a, b) => +a - +b).map((k) => arrays(o[k]));
     for (const k of keys) o[k] = arrays(o[k]);
     return o;
   };
@@ -120,7 +121,11 @@ export class FakeStripe {
     pi.latest_charge = charge.id;
     this.paymentIntents.set(pi.id, pi);
     this.charges.set(charge.id, charge);
-    Object.assign(s, { status: 'complete', payment_status: opts.async ? 'unpaid' : 'paid', payment_intent: pi.id });
+    Object.assign(s, {
+      status: 'complete',
+      payment_status: opts.async ? 'unpaid' : 'paid',
+      payment_intent: pi.id,
+    });
     return clone(s);
   }
 
@@ -182,7 +187,12 @@ export class FakeStripe {
 
   private notFound(res: ServerResponse, what: string, id: string): void {
     this.send(res, 404, {
-      error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}: '${id}'`, param: 'id' },
+      error: {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        message: `No such ${what}: '${id}'`,
+        param: 'id',
+      },
     });
   }
 
@@ -199,28 +209,43 @@ export class FakeStripe {
       data = i >= 0 ? data.slice(i + 1) : [];
     }
     const limit = Math.min(100, Number(query.limit ?? 10));
-    this.send(res, 200, { object: 'list', url, has_more: data.length > limit, data: clone(data.slice(0, limit)) });
+    this.send(res, 200, {
+      object: 'list',
+      url,
+      has_more: data.length > limit,
+      data: clone(data.slice(0, limit)),
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const u = new URL(req.url ?? '/', 'http://fake');
-    const params = req.method === 'GET' ? parseStripeForm(u.search.slice(1)) : parseStripeForm(Buffer.concat(chunks).toString());
+    const params =
+      req.method === 'GET'
+        ? parseStripeForm(u.search.slice(1))
+        : parseStripeForm(Buffer.concat(chunks).toString());
     const key = req.headers['idempotency-key'] as string | undefined;
     const path = u.pathname;
     const template = path.replace(/\/(cs|pi|ch|re)_test_[0-9a-f]+$/, '/:id');
     const route = `${req.method} ${template}`;
     this.counts.set(route, this.count(route) + 1);
     if (!String(req.headers.authorization ?? '').startsWith('Bearer sk_')) {
-      return this.send(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+      return this.send(res, 401, {
+        error: { type: 'invalid_request_error', message: 'Invalid API Key provided' },
+      });
     }
 
     if (req.method === 'POST' && key) {
       const replay = this.idempotent.get(`${path}|${key}`);
       if (replay) {
         if (path === '/v1/refunds') {
-          this.refundCalls.push({ idempotencyKey: key, paymentIntent: params.payment_intent, amount: Number(params.amount), created: false });
+          this.refundCalls.push({
+            idempotencyKey: key,
+            paymentIntent: params.payment_intent,
+            amount: Number(params.amount),
+            created: false,
+          });
           if (this.dropRefundResponses > 0) {
             this.dropRefundResponses -= 1;
             req.socket.destroy();
@@ -234,20 +259,32 @@ export class FakeStripe {
     }
 
     const m = /^\/v1\/(checkout\/sessions|payment_intents|charges|refunds)(?:\/([^/]+))?$/.exec(path);
-    if (!m) return this.send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${path})` } });
+    if (!m)
+      return this.send(res, 404, {
+        error: { type: 'invalid_request_error', message: `Unrecognized request URL (${path})` },
+      });
     const [, kind, id] = m;
 
     if (req.method === 'GET' && id) {
-      const store = { 'checkout/sessions': this.sessions, payment_intents: this.paymentIntents, charges: this.charges, refunds: this.refunds }[kind]!;
+      const store = {
+        'checkout/sessions': this.sessions,
+        payment_intents: this.paymentIntents,
+        charges: this.charges,
+        refunds: this.refunds,
+      }[kind]!;
       const obj = store.get(id);
       return obj ? this.send(res, 200, clone(obj)) : this.notFound(res, kind, id);
     }
     if (req.method === 'GET' && kind === 'checkout/sessions') {
-      const items = [...this.sessions.values()].filter((s) => !params.payment_intent || s.payment_intent === params.payment_intent);
+      const items = [...this.sessions.values()].filter(
+        (s) => !params.payment_intent || s.payment_intent === params.payment_intent,
+      );
       return this.list(res, '/v1/checkout/sessions', items, params);
     }
     if (req.method === 'GET' && kind === 'refunds') {
-      const items = [...this.refunds.values()].filter((r) => !params.payment_intent || r.payment_intent === params.payment_intent);
+      const items = [...this.refunds.values()].filter(
+        (r) => !params.payment_intent || r.payment_intent === params.payment_intent,
+      );
       return this.list(res, '/v1/refunds', items, params);
     }
     if (req.method === 'POST' && kind === 'checkout/sessions' && !id) {
@@ -261,9 +298,14 @@ export class FakeStripe {
       const pi = this.paymentIntents.get(params.payment_intent);
       if (!pi) return this.notFound(res, 'payment_intent', String(params.payment_intent));
       const charge = this.charges.get(pi.latest_charge)!;
-      const amount = params.amount === undefined ? charge.amount - charge.amount_refunded : Number(params.amount);
+      const amount =
+        params.amount === undefined ? charge.amount - charge.amount_refunded : Number(params.amount);
       if (amount > charge.amount - charge.amount_refunded) {
-        return this.invalid(res, `Refund amount (${amount}) is greater than unrefunded amount on charge`, 'amount');
+        return this.invalid(
+          res,
+          `Refund amount (${amount}) is greater than unrefunded amount on charge`,
+          'amount',
+        );
       }
       const refund = this.createRefund(params);
       this.refundCalls.push({ idempotencyKey: key, paymentIntent: pi.id, amount, created: true });
@@ -275,7 +317,9 @@ export class FakeStripe {
       }
       return this.send(res, 200, refund);
     }
-    return this.send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method} ${path})` } });
+    return this.send(res, 404, {
+      error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method} ${path})` },
+    });
   }
 
   private createSession(p: Obj): Obj {
@@ -283,11 +327,18 @@ export class FakeStripe {
     const expiresAt = p.expires_at === undefined ? created + 24 * 3600 : Number(p.expires_at);
     // Stripe's rule, enforced here so a wrong expiry fails the tests as it would fail in production.
     if (expiresAt < nowSec() + 30 * 60 || expiresAt > nowSec() + 24 * 3600) {
-      return { error: 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.' };
+      return {
+        error:
+          'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+      };
     }
     const items = (p.line_items ?? []) as Obj[];
-    if (p.mode !== 'payment' || items.length === 0) return { error: 'mode payment with line_items is required' };
-    const amount = items.reduce((n, li) => n + Number(li.price_data.unit_amount) * Number(li.quantity ?? 1), 0);
+    if (p.mode !== 'payment' || items.length === 0)
+      return { error: 'mode payment with line_items is required' };
+    const amount = items.reduce(
+      (n, li) => n + Number(li.price_data.unit_amount) * Number(li.quantity ?? 1),
+      0,
+    );
     const id = rid('cs');
     const session = {
       id,
@@ -349,7 +400,11 @@ export function deliverWebhook(
   if (opts.signature !== null) {
     headers['stripe-signature'] =
       opts.signature ??
-      Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? WEBHOOK_SECRET, timestamp: opts.timestamp });
+      Stripe.webhooks.generateTestHeaderString({
+        payload,
+        secret: opts.secret ?? WEBHOOK_SECRET,
+        timestamp: opts.timestamp,
+      });
   }
   return request('POST', '/webhooks/stripe', { rawBody: payload, headers });
 }

@@ -1,23 +1,23 @@
 import { testContext } from './context.js';
 import { waitUntil } from './wait.js';
 
+/** A row of graphile_worker.jobs; raw query results keep their snake_case column names. */
 export interface JobRow {
   id: string;
-  taskIdentifier: string;
+  task_identifier: string;
   key: string | null;
-  runAt: Date;
+  run_at: Date;
   attempts: number;
-  maxAttempts: number;
-  lastError: string | null;
-  lockedBy: string | null;
+  max_attempts: number;
+  last_error: string | null;
+  locked_by: string | null;
   payload?: unknown;
 }
 
 /** Jobs still in graphile-worker whose key starts with `prefix` (queued, scheduled, running or failed). */
 export async function jobsFor(prefix: string): Promise<JobRow[]> {
   const { rows } = await testContext().knex.raw(
-    `select j.id::text as id, j.task_identifier as "taskIdentifier", j.key, j.run_at as "runAt", j.attempts,
-            j.max_attempts as "maxAttempts", j.last_error as "lastError", j.locked_by as "lockedBy", p.payload
+    `select j.id::text as id, j.task_identifier, j.key, j.run_at, j.attempts, j.max_attempts, j.last_error, j.locked_by, p.payload
        from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id
       where j.key like ? order by j.run_at, j.id`,
     [prefix.replace(/[%_]/g, (c) => `\\${c}`) + '%'],
@@ -31,8 +31,7 @@ export async function jobsOfTask(
   where: (payload: any) => boolean = () => true,
 ): Promise<JobRow[]> {
   const { rows } = await testContext().knex.raw(
-    `select j.id::text as id, j.task_identifier as "taskIdentifier", j.key, j.run_at as "runAt", j.attempts,
-            j.max_attempts as "maxAttempts", j.last_error as "lastError", j.locked_by as "lockedBy", p.payload
+    `select j.id::text as id, j.task_identifier, j.key, j.run_at, j.attempts, j.max_attempts, j.last_error, j.locked_by, p.payload
        from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id
       where j.task_identifier = ? order by j.run_at, j.id`,
     [task],

@@ -29,17 +29,26 @@ function spawnWorker(): { child: ChildProcess; ready: Promise<string>; started: 
   const line = (prefix: string) =>
     new Promise<string>((resolve, reject) => {
       lines.on('line', (l) => l.startsWith(prefix) && resolve(l.slice(prefix.length).trim()));
-      child.once('exit', (code) => reject(new Error(`worker exited (${code}) before "${prefix}": ${stderr.slice(-2000)}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`worker exited (${code}) before "${prefix}": ${stderr.slice(-2000)}`)),
+      );
     });
   return { child, ready: line('ready '), started: line('started ') };
 }
 
 async function parkedJobLockedBy(workerId: string, lockedAgo: string): Promise<string> {
-  const { rows } = await knex().raw(`select (graphile_worker.add_job(?, '{}'::json)).id::text as id`, [`ops_test_parked_${randomUUID().slice(0, 8)}`]);
-  await knex().raw(`update graphile_worker._private_jobs set locked_at = now() - ?::interval, locked_by = ? where id = ?::bigint`, [lockedAgo, workerId, rows[0].id]);
+  const { rows } = await knex().raw(`select (graphile_worker.add_job(?, '{}'::json)).id::text as id`, [
+    `ops_test_parked_${randomUUID().slice(0, 8)}`,
+  ]);
+  await knex().raw(
+    `update graphile_worker._private_jobs set locked_at = now() - ?::interval, locked_by = ? where id = ?::bigint`,
+    [lockedAgo, workerId, rows[0].id],
+  );
   return rows[0].id;
 }
-const lockOf = async (id: string) => (await knex().raw('select locked_by from graphile_worker.jobs where id = ?::bigint', [id])).rows[0]?.locked_by ?? null;
+const lockOf = async (id: string) =>
+  (await knex().raw('select locked_by from graphile_worker.jobs where id = ?::bigint', [id])).rows[0]
+    ?.locked_by ?? null;
 
 describe('crash recovery', () => {
   let child: ChildProcess | undefined;
@@ -58,7 +67,9 @@ describe('crash recovery', () => {
     child = spawned.child;
     const deadWorkerId = await spawned.ready;
 
-    const { rows } = await knex().raw(`select (graphile_worker.add_job('ops_crash_probe', '{}'::json, max_attempts => 3)).id::text as id`);
+    const { rows } = await knex().raw(
+      `select (graphile_worker.add_job('ops_crash_probe', '{}'::json, max_attempts => 3)).id::text as id`,
+    );
     const jobId = rows[0].id as string;
     expect(await spawned.started).to.equal(jobId);
     expect(await lockOf(jobId)).to.equal(deadWorkerId);
@@ -69,7 +80,10 @@ describe('crash recovery', () => {
 
     // Another clinicflow worker that knows the probe task.
     const logger = createLogger('silent');
-    const extensions = workerExtensions(testContext().config, logger, { heartbeatMs: 200, historyFlushMs: 50 });
+    const extensions = workerExtensions(testContext().config, logger, {
+      heartbeatMs: 200,
+      historyFlushMs: 50,
+    });
     let rescuerId = '';
     rescuer = await startWorker({
       connectionString: testContext().databaseUrl,
@@ -94,9 +108,14 @@ describe('crash recovery', () => {
       void recoverStaleWorkers(knex(), STALE_SECONDS).then((r) => (recovered = recovered.concat(r)));
     }, SWEEP_MS);
     try {
-      const run = await waitUntil(async () => {
-        return (await knex()('jobHistory').where({ jobId, outcome: 'completed' }).first()) as { workerId: string; attempt: number } | undefined;
-      }, 20_000, 'the probe job to complete on the rescuer');
+      const run = await waitUntil(
+        async () => {
+          return (await knex()('jobHistory').where({ jobId, outcome: 'completed' }).first()) as
+            { workerId: string; attempt: number } | undefined;
+        },
+        20_000,
+        'the probe job to complete on the rescuer',
+      );
       const elapsed = Date.now() - killedAt;
       expect(run.workerId).to.equal(rescuerId);
       expect(run.attempt).to.equal(2);
@@ -108,10 +127,12 @@ describe('crash recovery', () => {
     expect(recovered.map((r) => [r.workerId, r.jobIds])).to.deep.include([deadWorkerId, [jobId]]);
     const recoveries = await knex()('workerRecoveries').where({ workerId: deadWorkerId });
     expect(recoveries.map((r: { jobIds: number[] }) => r.jobIds.map(String))).to.deep.equal([[jobId]]);
-    expect((await knex().raw('select 1 from worker_heartbeats where worker_id = ?', [deadWorkerId])).rows).to.have.length(0);
+    expect(
+      (await knex().raw('select 1 from worker_heartbeats where worker_id = ?', [deadWorkerId])).rows,
+    ).to.have.length(0);
   });
 
-  it('recover_stale_workers (the cron task) unlocks stale and heartbeat-less locks but never a live worker\'s', async () => {
+  it("recover_stale_workers (the cron task) unlocks stale and heartbeat-less locks but never a live worker's", async () => {
     const dead = `ops-test-dead-${randomUUID().slice(0, 8)}`;
     const alive = `ops-test-alive-${randomUUID().slice(0, 8)}`;
     const unknownOld = `ops-test-unknown-${randomUUID().slice(0, 8)}`;
@@ -125,20 +146,32 @@ describe('crash recovery', () => {
     const unknownOldJob = await parkedJobLockedBy(unknownOld, '1 hour');
     const unknownNewJob = await parkedJobLockedBy(unknownNew, '1 second');
     try {
-      const { rows } = await knex().raw(`select (graphile_worker.add_job('recover_stale_workers', '{}'::json)).id::text as id`);
+      const { rows } = await knex().raw(
+        `select (graphile_worker.add_job('recover_stale_workers', '{}'::json)).id::text as id`,
+      );
       await drainJobs('recover_stale_workers');
-      expect((await knex().raw('select 1 from graphile_worker.jobs where id = ?::bigint', [rows[0].id])).rows).to.have.length(0);
+      expect(
+        (await knex().raw('select 1 from graphile_worker.jobs where id = ?::bigint', [rows[0].id])).rows,
+      ).to.have.length(0);
       expect(await lockOf(deadJob)).to.equal(null);
       expect(await lockOf(unknownOldJob)).to.equal(null);
       expect(await lockOf(aliveJob)).to.equal(alive);
       expect(await lockOf(unknownNewJob)).to.equal(unknownNew);
       const rec = await knex()('workerRecoveries').whereIn('workerId', [dead, alive, unknownOld, unknownNew]);
-      expect(rec.map((r: { workerId: string }) => r.workerId).sort()).to.deep.equal([dead, unknownOld].sort());
+      expect(rec.map((r: { workerId: string }) => r.workerId).sort()).to.deep.equal(
+        [dead, unknownOld].sort(),
+      );
       // Running it again changes nothing.
-      expect((await recoverStaleWorkers(knex(), 120)).filter((r) => [dead, alive, unknownOld, unknownNew].includes(r.workerId))).to.deep.equal([]);
+      expect(
+        (await recoverStaleWorkers(knex(), 120)).filter((r) =>
+          [dead, alive, unknownOld, unknownNew].includes(r.workerId),
+        ),
+      ).to.deep.equal([]);
     } finally {
       await knex().raw(`select graphile_worker.force_unlock_workers(?::text[])`, [[alive, unknownNew]]);
-      await knex().raw(`select graphile_worker.complete_jobs(?::bigint[])`, [[deadJob, aliveJob, unknownOldJob, unknownNewJob]]);
+      await knex().raw(`select graphile_worker.complete_jobs(?::bigint[])`, [
+        [deadJob, aliveJob, unknownOldJob, unknownNewJob],
+      ]);
       await knex()('workerHeartbeats').whereIn('workerId', [dead, alive]).delete();
     }
   });

@@ -10,24 +10,35 @@ const knex = () => testContext().knex;
 
 describe('job history', () => {
   it('records every run with outcome, attempt, duration and error, and adds to the per-task totals', async () => {
-    const before = (await knex()('jobTaskTotals').where({ task: 'send_email' }).first()) ?? { completed: 0, failed: 0 };
+    const before = (await knex()('jobTaskTotals').where({ task: 'send_email' }).first()) ?? {
+      completed: 0,
+      failed: 0,
+    };
     testContext().smtp.rejectNext(1);
     const to = `history-${randomUUID().slice(0, 8)}@test.clinicflow.dev`;
     const { id } = await addJob(
       knex(),
       'send_email',
-      { ledgerKey: `ops_history:${randomUUID()}`, template: 'system_notification', to, vars: { title: 'History', recipientName: 'Ops', body: 'Hi' } },
+      {
+        ledgerKey: `ops_history:${randomUUID()}`,
+        template: 'system_notification',
+        to,
+        vars: { title: 'History', recipientName: 'Ops', body: 'Hi' },
+      },
       { maxAttempts: 2 },
     );
-    // The first attempt fails; graphile-worker's backoff retries it about 3 s later.
-    await knex().raw(`select graphile_worker.reschedule_jobs(array[?::bigint], run_at => now())`, [id]).catch(() => {});
-    const runs = await waitUntil(async () => {
-      const r = await knex()('jobHistory').where({ jobId: id }).orderBy('id');
-      if (r.length === 1 && r[0].outcome === 'failed') {
-        await knex().raw(`select graphile_worker.reschedule_jobs(array[?::bigint], run_at => now())`, [id]);
-      }
-      return r.length === 2 ? r : undefined;
-    }, 15_000, 'two runs in the history');
+    // The first attempt fails; instead of waiting out graphile-worker's backoff the test makes it due again.
+    const runs = await waitUntil(
+      async () => {
+        const r = await knex()('jobHistory').where({ jobId: id }).orderBy('id');
+        if (r.length === 1 && r[0].outcome === 'failed') {
+          await knex().raw(`select graphile_worker.reschedule_jobs(array[?::bigint], run_at => now())`, [id]);
+        }
+        return r.length === 2 ? r : undefined;
+      },
+      15_000,
+      'two runs in the history',
+    );
     expect(runs.map((r) => [r.attempt, r.outcome, r.final])).to.deep.equal([
       [1, 'failed', false],
       [2, 'completed', false],
@@ -40,7 +51,9 @@ describe('job history', () => {
     const after = await knex()('jobTaskTotals').where({ task: 'send_email' }).first();
     expect(Number(after.completed) - Number(before.completed)).to.be.at.least(1);
     expect(Number(after.failed) - Number(before.failed)).to.be.at.least(1);
-    expect(after.durationBuckets.reduce((a: number, b: number) => a + Number(b), 0)).to.equal(Number(after.completed) + Number(after.failed));
+    expect(after.durationBuckets.reduce((a: number, b: number) => a + Number(b), 0)).to.equal(
+      Number(after.completed) + Number(after.failed),
+    );
   });
 
   it('prune_job_history removes runs older than JOB_HISTORY_DAYS and keeps newer ones', async () => {
@@ -65,7 +78,9 @@ describe('job history', () => {
   });
 
   it('keeps a heartbeat for the running worker pool', async () => {
-    const rows = await knex()('workerHeartbeats').where('lastSeen', '>', knex().raw(`now() - interval '1 minute'`)).where({ pid: process.pid });
+    const rows = await knex()('workerHeartbeats')
+      .where('lastSeen', '>', knex().raw(`now() - interval '1 minute'`))
+      .where({ pid: process.pid });
     expect(rows.length).to.be.at.least(1);
   });
 });

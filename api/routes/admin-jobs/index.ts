@@ -75,8 +75,12 @@ export const adminJobsRoutes = defineRoutes([
     access: ['admin'],
     params: jobIdParams,
     body: cancelJobBody,
-    response: { ...jobSchema, properties: { ...(jobSchema.properties as object), removed: { type: 'boolean' } } },
-    handler: (ctx) => cancelJob(apiOperator(ctx.state.actor!), id(ctx), (ctx.state.body as { mode: CancelMode }).mode),
+    response: {
+      ...jobSchema,
+      properties: { ...(jobSchema.properties as object), removed: { type: 'boolean' } },
+    },
+    handler: (ctx) =>
+      cancelJob(apiOperator(ctx.state.actor!), id(ctx), (ctx.state.body as { mode: CancelMode }).mode),
   },
   {
     method: 'POST',

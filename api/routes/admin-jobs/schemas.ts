@@ -81,17 +81,34 @@ export const jobDetailSchema: JsonSchema = {
   },
 };
 
-const counts = { queued: { type: 'integer' }, scheduled: { type: 'integer' }, running: { type: 'integer' }, failed: { type: 'integer' } };
+const counts = {
+  queued: { type: 'integer' },
+  scheduled: { type: 'integer' },
+  running: { type: 'integer' },
+  failed: { type: 'integer' },
+};
 
 export const jobStatsSchema: JsonSchema = {
   type: 'object',
-  required: ['tasks', 'totals', 'oldestQueuedAgeSeconds', 'failuresLastHour', 'completedLastHour', 'liveWorkers'],
+  required: [
+    'tasks',
+    'totals',
+    'oldestQueuedAgeSeconds',
+    'failuresLastHour',
+    'completedLastHour',
+    'liveWorkers',
+  ],
   properties: {
     tasks: {
       type: 'array',
       items: {
         type: 'object',
-        properties: { task: { type: 'string' }, ...counts, completedLastHour: { type: 'integer' }, failedLastHour: { type: 'integer' } },
+        properties: {
+          task: { type: 'string' },
+          ...counts,
+          completedLastHour: { type: 'integer' },
+          failedLastHour: { type: 'integer' },
+        },
       },
     },
     totals: { type: 'object', properties: counts },

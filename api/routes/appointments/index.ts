@@ -12,13 +12,23 @@ import {
   listAppointments,
 } from '../../../domain/appointments/list-appointments.js';
 import { rejectAppointment } from '../../../domain/appointments/reject-appointment.js';
-import { type RescheduleInput, rescheduleAppointment } from '../../../domain/appointments/reschedule-appointment.js';
+import {
+  type RescheduleInput,
+  rescheduleAppointment,
+} from '../../../domain/appointments/reschedule-appointment.js';
 import type { Actor } from '../../../domain/auth/actor.js';
 import type { AppContext, RouteDef } from '../../route.js';
 import { defineRoutes } from '../../route.js';
 import { idParams, listOf } from '../../schemas.js';
 import { presentAppointment, presentHistoryEntry } from './present.js';
-import { appointmentSchema, bookBody, historyEntrySchema, listQuery, newTimeBody, reasonBody } from './schemas.js';
+import {
+  appointmentSchema,
+  bookBody,
+  historyEntrySchema,
+  listQuery,
+  newTimeBody,
+  reasonBody,
+} from './schemas.js';
 
 /** A lifecycle action `POST /appointments/:id/<action>` with a reason-only body. */
 function action(
@@ -40,7 +50,11 @@ function action(
     response: appointmentSchema,
     handler: async (ctx: AppContext) =>
       presentAppointment(
-        await run(ctx.state.actor!, ctx.state.params.id as string, (ctx.state.body as { reason?: string }).reason),
+        await run(
+          ctx.state.actor!,
+          ctx.state.params.id as string,
+          (ctx.state.body as { reason?: string }).reason,
+        ),
       ),
   };
 }
@@ -56,7 +70,8 @@ export const appointmentsRoutes = defineRoutes([
     status: 201,
     body: bookBody,
     response: appointmentSchema,
-    handler: async (ctx) => presentAppointment(await bookAppointment(ctx.state.actor!, ctx.state.body as BookAppointmentInput)),
+    handler: async (ctx) =>
+      presentAppointment(await bookAppointment(ctx.state.actor!, ctx.state.body as BookAppointmentInput)),
   },
   {
     method: 'GET',
@@ -81,7 +96,8 @@ export const appointmentsRoutes = defineRoutes([
     access: 'authenticated',
     params: idParams,
     response: appointmentSchema,
-    handler: async (ctx) => presentAppointment(await getAppointment(ctx.state.actor!, ctx.state.params.id as string)),
+    handler: async (ctx) =>
+      presentAppointment(await getAppointment(ctx.state.actor!, ctx.state.params.id as string)),
   },
   {
     method: 'GET',
@@ -91,18 +107,52 @@ export const appointmentsRoutes = defineRoutes([
     tags: ['appointments'],
     access: 'authenticated',
     params: idParams,
-    response: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: historyEntrySchema } } },
+    response: {
+      type: 'object',
+      required: ['items'],
+      properties: { items: { type: 'array', items: historyEntrySchema } },
+    },
     handler: async (ctx) => ({
-      items: (await getAppointmentHistory(ctx.state.actor!, ctx.state.params.id as string)).map(presentHistoryEntry),
+      items: (await getAppointmentHistory(ctx.state.actor!, ctx.state.params.id as string)).map(
+        presentHistoryEntry,
+      ),
     }),
   },
-  action('approve', 'approveAppointment', 'Confirm a pending appointment (paid first when the doctor charges a fee)', ['admin', 'appointment-manager'], approveAppointment),
-  action('reject', 'rejectAppointment', 'Reject a pending appointment', ['admin', 'appointment-manager'], rejectAppointment),
-  action('cancel', 'cancelAppointment', 'Cancel (the patient before the cut-off; staff and admins any time)', ['patient', 'staff', 'admin'], (a, id, r) =>
-    cancelAppointment(a, id, r),
+  action(
+    'approve',
+    'approveAppointment',
+    'Confirm a pending appointment (paid first when the doctor charges a fee)',
+    ['admin', 'appointment-manager'],
+    approveAppointment,
   ),
-  action('complete', 'completeAppointment', 'Mark a started, confirmed appointment completed (its doctor or staff)', ['doctor', 'staff', 'admin'], completeAppointment),
-  action('no-show', 'markAppointmentNoShow', 'Mark a started, confirmed appointment as a no-show (its doctor or staff)', ['doctor', 'staff', 'admin'], markNoShow),
+  action(
+    'reject',
+    'rejectAppointment',
+    'Reject a pending appointment',
+    ['admin', 'appointment-manager'],
+    rejectAppointment,
+  ),
+  action(
+    'cancel',
+    'cancelAppointment',
+    'Cancel (the patient before the cut-off; staff and admins any time)',
+    ['patient', 'staff', 'admin'],
+    (a, id, r) => cancelAppointment(a, id, r),
+  ),
+  action(
+    'complete',
+    'completeAppointment',
+    'Mark a started, confirmed appointment completed (its doctor or staff)',
+    ['doctor', 'staff', 'admin'],
+    completeAppointment,
+  ),
+  action(
+    'no-show',
+    'markAppointmentNoShow',
+    'Mark a started, confirmed appointment as a no-show (its doctor or staff)',
+    ['doctor', 'staff', 'admin'],
+    markNoShow,
+  ),
   {
     method: 'POST',
     path: '/appointments/:id/reschedule',
@@ -114,7 +164,13 @@ export const appointmentsRoutes = defineRoutes([
     body: newTimeBody,
     response: appointmentSchema,
     handler: async (ctx) =>
-      presentAppointment(await rescheduleAppointment(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as RescheduleInput)),
+      presentAppointment(
+        await rescheduleAppointment(
+          ctx.state.actor!,
+          ctx.state.params.id as string,
+          ctx.state.body as RescheduleInput,
+        ),
+      ),
   },
   {
     method: 'POST',
@@ -128,6 +184,12 @@ export const appointmentsRoutes = defineRoutes([
     body: newTimeBody,
     response: appointmentSchema,
     handler: async (ctx) =>
-      presentAppointment(await bookFollowUp(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as RescheduleInput)),
+      presentAppointment(
+        await bookFollowUp(
+          ctx.state.actor!,
+          ctx.state.params.id as string,
+          ctx.state.body as RescheduleInput,
+        ),
+      ),
   },
 ]);

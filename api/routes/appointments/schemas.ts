@@ -21,7 +21,19 @@ export const appointmentSchema = objectSchema(
     createdAt: dateTime,
     updatedAt: dateTime,
   },
-  ['id', 'doctorId', 'patientId', 'startsAt', 'endsAt', 'status', 'paymentStatus', 'feeCents', 'currency', 'createdAt', 'updatedAt'],
+  [
+    'id',
+    'doctorId',
+    'patientId',
+    'startsAt',
+    'endsAt',
+    'status',
+    'paymentStatus',
+    'feeCents',
+    'currency',
+    'createdAt',
+    'updatedAt',
+  ],
 );
 
 export const historyEntrySchema = objectSchema(
@@ -39,7 +51,10 @@ export const historyEntrySchema = objectSchema(
 );
 
 /** `POST /appointments`: `patientId` may be omitted by a patient booking for themself. */
-export const bookBody = objectSchema({ doctorId: uuid, patientId: uuid, startsAt: dateTime, reason }, ['doctorId', 'startsAt']);
+export const bookBody = objectSchema({ doctorId: uuid, patientId: uuid, startsAt: dateTime, reason }, [
+  'doctorId',
+  'startsAt',
+]);
 
 /** Body of approve, reject, cancel, complete and no-show: an optional reason for the history. */
 export const reasonBody = objectSchema({ reason });

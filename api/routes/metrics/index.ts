@@ -21,8 +21,13 @@ function checkScraper(ctx: AppContext): void {
     if (!m || !timingSafeEqual(digest(m[1]), digest(token))) throw new UnauthorizedError();
     return;
   }
-  const direct = LOOPBACK.has(ctx.socket.remoteAddress ?? '') && !ctx.get('X-Forwarded-For') && !ctx.get('Forwarded');
-  if (!direct) throw new ForbiddenError('forbidden', 'Metrics are only served to local callers unless METRICS_TOKEN is set.');
+  const direct =
+    LOOPBACK.has(ctx.socket.remoteAddress ?? '') && !ctx.get('X-Forwarded-For') && !ctx.get('Forwarded');
+  if (!direct)
+    throw new ForbiddenError(
+      'forbidden',
+      'Metrics are only served to local callers unless METRICS_TOKEN is set.',
+    );
 }
 
 /** `GET /metrics`: Prometheus text exposition of HTTP, process and cluster-wide job metrics. */

@@ -1,11 +1,21 @@
 import getRawBody from 'raw-body';
 import { createCheckout } from '../../../domain/payments/create-checkout.js';
-import { getAppointmentPayment, type ListPaymentsQuery, listPayments } from '../../../domain/payments/read-payments.js';
+import {
+  getAppointmentPayment,
+  type ListPaymentsQuery,
+  listPayments,
+} from '../../../domain/payments/read-payments.js';
 import { recordStripeEvent } from '../../../domain/payments/record-stripe-event.js';
 import { defineRoutes } from '../../route.js';
 import { idParams, listOf, objectSchema } from '../../schemas.js';
 import { presentAppointmentPayment, presentPayment } from './present.js';
-import { appointmentPaymentSchema, checkoutSchema, listPaymentsQuery, paymentSchema, webhookAckSchema } from './schemas.js';
+import {
+  appointmentPaymentSchema,
+  checkoutSchema,
+  listPaymentsQuery,
+  paymentSchema,
+  webhookAckSchema,
+} from './schemas.js';
 
 /** Stripe's own payloads stay far below this; anything larger is not a Stripe event. */
 const WEBHOOK_BODY_LIMIT = '1mb';
@@ -15,7 +25,8 @@ export const paymentsRoutes = defineRoutes([
     method: 'POST',
     path: '/appointments/:id/checkout',
     operationId: 'createCheckout',
-    summary: 'Start (or resume) the Stripe Checkout that pays an appointment; returns the page to redirect to',
+    summary:
+      'Start (or resume) the Stripe Checkout that pays an appointment; returns the page to redirect to',
     tags: ['payments'],
     access: ['patient', 'staff', 'admin'],
     params: idParams,
@@ -32,7 +43,8 @@ export const paymentsRoutes = defineRoutes([
     access: ['patient', 'doctor', 'billing-manager', 'admin'],
     params: idParams,
     response: appointmentPaymentSchema,
-    handler: async (ctx) => presentAppointmentPayment(await getAppointmentPayment(ctx.state.actor!, ctx.state.params.id as string)),
+    handler: async (ctx) =>
+      presentAppointmentPayment(await getAppointmentPayment(ctx.state.actor!, ctx.state.params.id as string)),
   },
   {
     method: 'GET',
@@ -52,11 +64,16 @@ export const paymentsRoutes = defineRoutes([
     method: 'POST',
     path: '/webhooks/stripe',
     operationId: 'receiveStripeWebhook',
-    summary: 'Stripe webhook endpoint: verifies the signature over the raw body, stores the event, queues its processing',
+    summary:
+      'Stripe webhook endpoint: verifies the signature over the raw body, stores the event, queues its processing',
     tags: ['payments'],
     access: 'public',
     bodyType: 'none',
-    requestContent: { 'application/json': { schema: { type: 'object', description: 'A Stripe event, signed in the Stripe-Signature header.' } } },
+    requestContent: {
+      'application/json': {
+        schema: { type: 'object', description: 'A Stripe event, signed in the Stripe-Signature header.' },
+      },
+    },
     response: webhookAckSchema,
     handler: async (ctx) => {
       // The signature covers the exact bytes Stripe sent, so the body is read raw, never parsed first.

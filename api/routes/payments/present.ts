@@ -1,5 +1,9 @@
 import type { AppointmentPayment } from '../../../domain/payments/read-payments.js';
-import { CAPTURED_STATUSES, type PaymentRow, type RefundRow } from '../../../domain/payments/payment-state.js';
+import {
+  CAPTURED_STATUSES,
+  type PaymentRow,
+  type RefundRow,
+} from '../../../domain/payments/payment-state.js';
 
 /** A payment (one Checkout Session) as the API returns it; the checkout URL is not repeated here. */
 export function presentPayment(p: PaymentRow) {

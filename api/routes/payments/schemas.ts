@@ -1,4 +1,8 @@
-import { PAYMENT_STATUSES, REFUND_STATUSES, SESSION_STATUSES } from '../../../domain/payments/payment-state.js';
+import {
+  PAYMENT_STATUSES,
+  REFUND_STATUSES,
+  SESSION_STATUSES,
+} from '../../../domain/payments/payment-state.js';
 import type { JsonSchema } from '../../route.js';
 import { dateTime, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
 
@@ -53,13 +57,25 @@ export const refundSchema: JsonSchema = {
 
 export const appointmentPaymentSchema: JsonSchema = {
   type: 'object',
-  required: ['appointmentId', 'paymentStatus', 'feeCents', 'currency', 'amountPaidCents', 'amountRefundedCents', 'payments', 'refunds'],
+  required: [
+    'appointmentId',
+    'paymentStatus',
+    'feeCents',
+    'currency',
+    'amountPaidCents',
+    'amountRefundedCents',
+    'payments',
+    'refunds',
+  ],
   properties: {
     appointmentId: uuid,
     paymentStatus: { type: 'string', enum: [...PAYMENT_STATUSES] },
     feeCents: { type: 'integer' },
     currency: { type: 'string' },
-    amountPaidCents: { type: 'integer', description: 'Money taken over all checkout attempts, before refunds.' },
+    amountPaidCents: {
+      type: 'integer',
+      description: 'Money taken over all checkout attempts, before refunds.',
+    },
     amountRefundedCents: { type: 'integer' },
     payments: { type: 'array', items: paymentSchema },
     refunds: { type: 'array', items: refundSchema },

@@ -1,5 +1,8 @@
 import type { Availability } from '../../../domain/scheduling/availability.js';
-import { getDoctorAvailability, putDoctorAvailability } from '../../../domain/scheduling/doctor-availability.js';
+import {
+  getDoctorAvailability,
+  putDoctorAvailability,
+} from '../../../domain/scheduling/doctor-availability.js';
 import { listFreeSlots } from '../../../domain/scheduling/free-slots.js';
 import { defineRoutes } from '../../route.js';
 import { idParams } from '../../schemas.js';
@@ -27,13 +30,14 @@ export const schedulingRoutes = defineRoutes([
     params: idParams,
     body: availabilityBody,
     response: availabilitySchema,
-    handler: (ctx) => putDoctorAvailability(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as Availability),
+    handler: (ctx) =>
+      putDoctorAvailability(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as Availability),
   },
   {
     method: 'GET',
     path: '/doctors/:id/slots',
     operationId: 'listDoctorSlots',
-    summary: "Free slots of a doctor in [from, to) (UTC; at most 31 days; default the next 7 days)",
+    summary: 'Free slots of a doctor in [from, to) (UTC; at most 31 days; default the next 7 days)',
     tags: ['scheduling'],
     access: 'authenticated',
     params: idParams,

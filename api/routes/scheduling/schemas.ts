@@ -21,14 +21,22 @@ const availabilityProps = {
   weekly: {
     type: 'array',
     maxItems: 200,
-    items: objectSchema({ weekday: { type: 'integer', minimum: 1, maximum: 7 }, start: time, end: time }, ['weekday', 'start', 'end']),
+    items: objectSchema({ weekday: { type: 'integer', minimum: 1, maximum: 7 }, start: time, end: time }, [
+      'weekday',
+      'start',
+      'end',
+    ]),
   },
   overrides: {
     type: 'array',
     maxItems: 1000,
     default: [],
     items: objectSchema(
-      { date: { type: 'string', maxLength: 10, examples: ['2026-12-24'] }, closed: { type: 'boolean' }, ranges: { type: 'array', maxItems: 48, items: range } },
+      {
+        date: { type: 'string', maxLength: 10, examples: ['2026-12-24'] },
+        closed: { type: 'boolean' },
+        ranges: { type: 'array', maxItems: 48, items: range },
+      },
       ['date'],
     ),
   },

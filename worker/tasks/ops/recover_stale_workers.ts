@@ -19,6 +19,9 @@ export const recoverStaleWorkersTask = defineTask('recover_stale_workers', { typ
   const { config, logger } = services();
   const recovered = await recoverStaleWorkers(db(), config.workerStaleSeconds);
   for (const w of recovered) {
-    logger.warn({ workerId: w.workerId, lastSeen: w.lastSeen, jobIds: w.jobIds }, 'unlocked the jobs of a stale worker');
+    logger.warn(
+      { workerId: w.workerId, lastSeen: w.lastSeen, jobIds: w.jobIds },
+      'unlocked the jobs of a stale worker',
+    );
   }
 });

@@ -12,11 +12,15 @@ export const markNoShowTask = defineTask(
   {
     type: 'object',
     required: ['appointmentId', 'endsAt'],
-    properties: { appointmentId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' }, endsAt: { type: 'string', minLength: 1 } },
+    properties: {
+      appointmentId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' },
+      endsAt: { type: 'string', minLength: 1 },
+    },
   },
   async ({ appointmentId, endsAt }) => {
     const row = await db()('appointments').where({ id: appointmentId }).first('status', 'endsAt');
-    if (!row || row.status !== 'confirmed' || (row.endsAt as Date).getTime() !== new Date(endsAt).getTime()) return;
+    if (!row || row.status !== 'confirmed' || (row.endsAt as Date).getTime() !== new Date(endsAt).getTime())
+      return;
     try {
       await markNoShow(null, appointmentId, 'not completed after the appointment ended');
     } catch (err) {
