@@ -17,6 +17,8 @@ export interface AppOptions {
   /** Allowed CORS origins; `*` allows any. (Default: *) */
   corsOrigin?: string;
   appUrl?: string;
+  /** Trust one proxy hop's `X-Forwarded-For` for `ctx.ip`. (Default: false) */
+  trustProxy?: boolean;
   /** Extra middleware placed after the error handler (metrics). */
   middleware?: Koa.Middleware<AppState>[];
   routes?: RouteDef[];
@@ -42,7 +44,9 @@ const paramCount = (r: RouteDef) => (r.path.match(/:/g) ?? []).length;
 export function createApp(opts: AppOptions): Koa<AppState> {
   const routes = [...(opts.routes ?? allRoutes)].sort((a, b) => paramCount(a) - paramCount(b));
   const app = new Koa<AppState>();
-  app.proxy = true;
+  app.proxy = opts.trustProxy ?? false;
+  // Only the address the nearest proxy saw is believed; earlier hops are client-controlled.
+  app.maxIpsCount = 1;
   app.silent = true;
   app.use(requestId(opts.logger));
   app.use(accessLog);

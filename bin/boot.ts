@@ -92,7 +92,12 @@ export async function boot(opts: BootOptions): Promise<void> {
     });
   }
   if (opts.web) {
-    const app = createApp({ logger, appUrl: config.appUrl, middleware: webMiddleware(config) });
+    const app = createApp({
+      logger,
+      appUrl: config.appUrl,
+      trustProxy: config.trustProxy,
+      middleware: webMiddleware(config),
+    });
     server = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       server!.once('listening', resolve);

@@ -11,6 +11,11 @@ export interface Config {
   port: number;
   /** Address to bind. (Default: 0.0.0.0) */
   host: string;
+  /**
+   * Trust `X-Forwarded-For` from one proxy hop (Heroku router, a load balancer) for the client IP
+   * used by rate limits and audit rows. Off, clients could pick their own IP. (Default: false)
+   */
+  trustProxy: boolean;
   /** Public base URL used in links inside emails. (Default: http://localhost:PORT) */
   appUrl: string;
   /** PostgreSQL connection string; undefined starts an embedded PostgreSQL under `dataDir`. */
@@ -186,6 +191,7 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     nodeEnv,
     port,
     host: str(env, 'HOST') ?? '0.0.0.0',
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     appUrl: (url(env, 'APP_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/$/, ''),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 2, 200),

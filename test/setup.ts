@@ -73,6 +73,8 @@ export const mochaHooks = {
       WORKER_CONCURRENCY: '8',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       AUTH_RATE_LIMIT_PER_IP: '100000',
+      // Rate-limit tests simulate distinct clients with X-Forwarded-For.
+      TRUST_PROXY: 'true',
       STRIPE_SECRET_KEY: 'sk_test_clinicflow',
       STRIPE_WEBHOOK_SECRET: 'whsec_clinicflow_test',
       STRIPE_API_URL: process.env.TEST_STRIPE_API_URL,
@@ -92,7 +94,12 @@ export const mochaHooks = {
       logger,
       onEvents: workerExtensions(config, logger),
     });
-    const app = createApp({ logger, appUrl: config.appUrl, middleware: webMiddleware(config) });
+    const app = createApp({
+      logger,
+      appUrl: config.appUrl,
+      trustProxy: config.trustProxy,
+      middleware: webMiddleware(config),
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
     const port = (server.address() as { port: number }).port;

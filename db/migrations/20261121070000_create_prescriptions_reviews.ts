@@ -106,5 +106,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`drop table if exists reviews, medication_doses, prescription_medications, prescriptions cascade;`);
+  await knex.raw(
+    `drop table if exists reviews, medication_doses, prescription_medications, prescriptions cascade;`,
+  );
 }

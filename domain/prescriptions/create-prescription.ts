@@ -27,12 +27,16 @@ export function createPrescription(actor: Actor, input: CreatePrescriptionInput)
   return withTransaction(async (trx) => {
     // A share lock keeps the appointment's state and doctor fixed until the prescription commits.
     const appt = (await trx('appointments').where({ id: input.appointmentId }).forShare().first()) as
-      | { id: string; doctorId: string; patientId: string; status: string }
-      | undefined;
+      { id: string; doctorId: string; patientId: string; status: string } | undefined;
     if (!appt) throw new NotFoundError('appointment');
     if (appt.doctorId !== actor.userId) {
       // Another doctor learns that the appointment exists only if the patient is in their care.
-      const inCare = await applyPatientScope(trx('patients').select('patients.id'), actor, 'prescriptions', 'write')
+      const inCare = await applyPatientScope(
+        trx('patients').select('patients.id'),
+        actor,
+        'prescriptions',
+        'write',
+      )
         .where('patients.id', appt.patientId)
         .first();
       await recordAudit(actor, {
@@ -46,11 +50,13 @@ export function createPrescription(actor: Actor, input: CreatePrescriptionInput)
       throw new ForbiddenError('forbidden', "Only the appointment's doctor may prescribe for it.");
     }
     if (!(PRESCRIBABLE_STATUSES as readonly string[]).includes(appt.status)) {
-      throw new ConflictError('invalid_state', `Prescriptions need a confirmed or completed appointment; this one is ${appt.status}.`);
+      throw new ConflictError(
+        'invalid_state',
+        `Prescriptions need a confirmed or completed appointment; this one is ${appt.status}.`,
+      );
     }
     const patient = (await trx('patients').where({ id: appt.patientId }).whereNull('deletedAt').first()) as
-      | { id: string; timeZone: string }
-      | undefined;
+      { id: string; timeZone: string } | undefined;
     if (!patient) throw new NotFoundError('appointment');
     const { medications, lastDoseAt } = normaliseMedications(input.medications, patient.timeZone);
     const [row] = (await trx('prescriptions')

@@ -15,12 +15,27 @@ export function deletePrescription(actor: Actor, id: string): Promise<void> {
   return withTransaction(async (trx) => {
     const row = await loadVisiblePrescription(trx, actor, id, 'read', { forUpdate: true });
     if (row.doctorId !== actor.userId) await denyChange(actor, row, 'delete', 'not_prescriber');
-    if (row.status === 'deleted') throw new ConflictError('invalid_state', 'The prescription is already deleted.');
-    await trx('prescriptions').where({ id }).update({ status: 'deleted', deletedAt: trx.fn.now(), deletedBy: actor.userId, updatedAt: trx.fn.now() });
+    if (row.status === 'deleted')
+      throw new ConflictError('invalid_state', 'The prescription is already deleted.');
+    await trx('prescriptions')
+      .where({ id })
+      .update({
+        status: 'deleted',
+        deletedAt: trx.fn.now(),
+        deletedBy: actor.userId,
+        updatedAt: trx.fn.now(),
+      });
     const cancelled = await cancelPendingDoses(trx, id, 'prescription_deleted');
     await recordAudit(
       actor,
-      { entity: AUDIT_ENTITY, entityId: id, action: 'delete', outcome: 'success', patientId: row.patientId, details: { cancelledDoses: cancelled } },
+      {
+        entity: AUDIT_ENTITY,
+        entityId: id,
+        action: 'delete',
+        outcome: 'success',
+        patientId: row.patientId,
+        details: { cancelledDoses: cancelled },
+      },
       trx,
     );
   });

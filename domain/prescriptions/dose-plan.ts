@@ -61,11 +61,14 @@ export function localInstant(date: string, time: string, zone: string): Date {
 export const isValidZone = (zone: string): boolean => IANAZone.isValidZone(zone);
 
 /** The local calendar date (YYYY-MM-DD) of `instant` in `zone`. */
-export const localDate = (instant: Date, zone: string): string => DateTime.fromJSDate(instant, { zone }).toISODate()!;
+export const localDate = (instant: Date, zone: string): string =>
+  DateTime.fromJSDate(instant, { zone }).toISODate()!;
 
 /** The instant of the last dose of a medication. */
 export function lastDoseOf(med: MedicationPlan, zone: string): Date {
-  const lastDay = DateTime.fromISO(med.startDate, { zone: 'UTC' }).plus({ days: med.durationDays - 1 }).toISODate()!;
+  const lastDay = DateTime.fromISO(med.startDate, { zone: 'UTC' })
+    .plus({ days: med.durationDays - 1 })
+    .toISODate()!;
   const times = normaliseDoseTimes(med.doseTimes);
   return localInstant(lastDay, times[times.length - 1], zone);
 }

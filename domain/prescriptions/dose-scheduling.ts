@@ -18,7 +18,8 @@ export const REMINDER_MAX_ATTEMPTS = 8;
 /** Prefix of every reminder job of one prescription, so one call removes them all. */
 export const reminderKeyPrefix = (prescriptionId: string) => `send_medication_reminder:${prescriptionId}:`;
 /** Job key of one dose's reminder: `send_medication_reminder:<prescriptionId>:<doseId>`. */
-export const reminderJobKey = (prescriptionId: string, doseId: string) => `${reminderKeyPrefix(prescriptionId)}${doseId}`;
+export const reminderJobKey = (prescriptionId: string, doseId: string) =>
+  `${reminderKeyPrefix(prescriptionId)}${doseId}`;
 
 /**
  * Materialises the doses of an active prescription with reminders on that fall in
@@ -28,7 +29,11 @@ export const reminderJobKey = (prescriptionId: string, doseId: string) => `${rem
  * Locks the prescription row, so it serialises with edits, deletion and expiry.
  * @returns how many new doses were scheduled.
  */
-export async function scheduleDoses(trx: Knex, prescriptionId: string, opts: { now?: Date } = {}): Promise<number> {
+export async function scheduleDoses(
+  trx: Knex,
+  prescriptionId: string,
+  opts: { now?: Date } = {},
+): Promise<number> {
   const now = opts.now ?? new Date();
   const p = (await trx('prescriptions')
     .join('patients', 'patients.id', 'prescriptions.patientId')
@@ -38,7 +43,9 @@ export async function scheduleDoses(trx: Knex, prescriptionId: string, opts: { n
     .first()) as (PrescriptionRow & { patientTimeZone: string }) | undefined;
   if (!p || p.status !== 'active' || !p.remindersEnabled) return 0;
 
-  const meds = (await trx('prescriptionMedications').where({ prescriptionId }).orderBy('position')) as (MedicationPlan & { position: number })[];
+  const meds = (await trx('prescriptionMedications')
+    .where({ prescriptionId })
+    .orderBy('position')) as (MedicationPlan & { position: number })[];
   const until = new Date(now.getTime() + DOSE_WINDOW_HOURS * 3600_000);
   const leadMs = services().config.medicationReminderMinutes * 60_000;
   const doses = dosesBetween(meds, p.patientTimeZone, now, until);

@@ -28,7 +28,17 @@ export async function expirePrescriptions(now = new Date()): Promise<number> {
       )) as { rows: { id: string; patientId: string }[] };
       for (const p of rows) {
         await cancelPendingDoses(trx, p.id, 'prescription_expired');
-        await recordAudit(null, { entity: AUDIT_ENTITY, entityId: p.id, action: 'expire', outcome: 'success', patientId: p.patientId }, trx);
+        await recordAudit(
+          null,
+          {
+            entity: AUDIT_ENTITY,
+            entityId: p.id,
+            action: 'expire',
+            outcome: 'success',
+            patientId: p.patientId,
+          },
+          trx,
+        );
       }
       return rows.length;
     });

@@ -41,10 +41,15 @@ export function normaliseMedications(
   const details: ErrorDetail[] = [];
   const medications = input.map((m, i): NormalisedMedication => {
     if ((m.doseTimes === undefined) === (m.timesPerDay === undefined)) {
-      details.push({ path: `/medications/${i}`, message: 'must have exactly one of doseTimes or timesPerDay' });
+      details.push({
+        path: `/medications/${i}`,
+        message: 'must have exactly one of doseTimes or timesPerDay',
+      });
     }
-    if (!isRealDate(m.startDate)) details.push({ path: `/medications/${i}/startDate`, message: 'is not a calendar date' });
-    const doseTimes = m.doseTimes !== undefined ? normaliseDoseTimes(m.doseTimes) : expandTimesPerDay(m.timesPerDay ?? 1);
+    if (!isRealDate(m.startDate))
+      details.push({ path: `/medications/${i}/startDate`, message: 'is not a calendar date' });
+    const doseTimes =
+      m.doseTimes !== undefined ? normaliseDoseTimes(m.doseTimes) : expandTimesPerDay(m.timesPerDay ?? 1);
     return {
       name: m.name.trim(),
       dosage: m.dosage.trim(),
@@ -69,7 +74,13 @@ export function normaliseMedications(
 }
 
 /** Writes the medications of a prescription (positions 0…n−1), replacing any earlier ones. */
-export async function replaceMedications(trx: Knex, prescriptionId: string, medications: NormalisedMedication[]): Promise<void> {
+export async function replaceMedications(
+  trx: Knex,
+  prescriptionId: string,
+  medications: NormalisedMedication[],
+): Promise<void> {
   await trx('prescriptionMedications').where({ prescriptionId }).delete();
-  await trx('prescriptionMedications').insert(medications.map((m, position) => ({ prescriptionId, position, ...m })));
+  await trx('prescriptionMedications').insert(
+    medications.map((m, position) => ({ prescriptionId, position, ...m })),
+  );
 }

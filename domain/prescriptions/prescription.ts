@@ -49,7 +49,10 @@ export interface Prescription extends PrescriptionRow {
 }
 
 /** Loads the medications of the given prescriptions, grouped by prescription id and ordered. */
-export async function loadMedications(trx: Knex, prescriptionIds: string[]): Promise<Map<string, MedicationRow[]>> {
+export async function loadMedications(
+  trx: Knex,
+  prescriptionIds: string[],
+): Promise<Map<string, MedicationRow[]>> {
   const rows = prescriptionIds.length
     ? ((await trx('prescriptionMedications')
         .whereIn('prescriptionId', prescriptionIds)
@@ -86,7 +89,13 @@ export async function loadVisiblePrescription(
   const row = (await q) as PrescriptionRow | undefined;
   if (!row) {
     if (scopeFor(actor, 'prescriptions', op) === 'none') {
-      await recordAudit(actor, { entity: AUDIT_ENTITY, entityId: id, action: op, outcome: 'denied', details: { reason: 'role' } });
+      await recordAudit(actor, {
+        entity: AUDIT_ENTITY,
+        entityId: id,
+        action: op,
+        outcome: 'denied',
+        details: { reason: 'role' },
+      });
       throw new ForbiddenError();
     }
     throw new NotFoundError('prescription');
@@ -96,7 +105,12 @@ export async function loadVisiblePrescription(
 }
 
 /** Audits a refused change of a prescription the actor can see, then throws 403. */
-export async function denyChange(actor: Actor, row: PrescriptionRow, action: string, reason: string): Promise<never> {
+export async function denyChange(
+  actor: Actor,
+  row: PrescriptionRow,
+  action: string,
+  reason: string,
+): Promise<never> {
   await recordAudit(actor, {
     entity: AUDIT_ENTITY,
     entityId: row.id,
@@ -105,5 +119,8 @@ export async function denyChange(actor: Actor, row: PrescriptionRow, action: str
     patientId: row.patientId,
     details: { reason },
   });
-  throw new ForbiddenError('forbidden', reason === 'not_prescriber' ? 'Only the prescribing doctor may change this prescription.' : undefined);
+  throw new ForbiddenError(
+    'forbidden',
+    reason === 'not_prescriber' ? 'Only the prescribing doctor may change this prescription.' : undefined,
+  );
 }

@@ -3,7 +3,14 @@ import { withTransaction } from '../../db/transaction.js';
 import { loadPatientFor } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
-import { AUDIT_ENTITY, loadVisiblePrescription, withMedications, type Prescription, type PrescriptionRow, type PrescriptionStatus } from './prescription.js';
+import {
+  AUDIT_ENTITY,
+  loadVisiblePrescription,
+  withMedications,
+  type Prescription,
+  type PrescriptionRow,
+  type PrescriptionStatus,
+} from './prescription.js';
 
 /**
  * Returns one prescription (any status: deleted ones are kept as history) with its medications.
@@ -12,7 +19,11 @@ import { AUDIT_ENTITY, loadVisiblePrescription, withMedications, type Prescripti
 export function getPrescription(actor: Actor, id: string): Promise<Prescription> {
   return withTransaction(async (trx) => {
     const row = await loadVisiblePrescription(trx, actor, id, 'read');
-    await recordAudit(actor, { entity: AUDIT_ENTITY, entityId: id, action: 'read', outcome: 'success', patientId: row.patientId }, trx);
+    await recordAudit(
+      actor,
+      { entity: AUDIT_ENTITY, entityId: id, action: 'read', outcome: 'success', patientId: row.patientId },
+      trx,
+    );
     return (await withMedications(trx, [row]))[0];
   });
 }
@@ -33,20 +44,34 @@ export function listPatientPrescriptions(actor: Actor, patientId: string, query:
     const after = decodeCursor(query.cursor, 2);
     const q = trx('prescriptions')
       .where({ patientId })
-      .select('*', trx.raw(`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"`));
+      .select(
+        '*',
+        trx.raw(`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"`),
+      );
     if (query.status) q.where({ status: query.status });
     if (after) q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', after);
-    const rows = (await q.orderBy([
-      { column: 'createdAt', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ]).limit(query.limit + 1)) as (PrescriptionRow & { cursorAt: string })[];
+    const rows = (await q
+      .orderBy([
+        { column: 'createdAt', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(query.limit + 1)) as (PrescriptionRow & { cursorAt: string })[];
     // The cursor keeps created_at to the microsecond: a millisecond one would skip rows sharing a millisecond.
     const page = toPage(rows, query.limit, (r) => [r.cursorAt, r.id]);
     await recordAudit(
       actor,
-      { entity: AUDIT_ENTITY, action: 'list', outcome: 'success', patientId, details: { count: page.items.length } },
+      {
+        entity: AUDIT_ENTITY,
+        action: 'list',
+        outcome: 'success',
+        patientId,
+        details: { count: page.items.length },
+      },
       trx,
     );
-    return { items: await withMedications(trx, page.items), nextCursor: page.nextCursor } as { items: Prescription[]; nextCursor: string | null };
+    return { items: await withMedications(trx, page.items), nextCursor: page.nextCursor } as {
+      items: Prescription[];
+      nextCursor: string | null;
+    };
   });
 }

@@ -54,7 +54,11 @@ export async function sendMedicationReminder(doseId: string): Promise<ReminderOu
         type: 'medication',
         title: `Time for ${ctx.medicationName}`,
         body: `${ctx.dosage} at ${ctx.doseTimeLocal}`,
-        data: { prescriptionId: dose.prescriptionId, doseId: dose.id, doseAt: new Date(dose.doseAt).toISOString() },
+        data: {
+          prescriptionId: dose.prescriptionId,
+          doseId: dose.id,
+          doseAt: new Date(dose.doseAt).toISOString(),
+        },
         dedupeKey: reminderLedgerKey(dose.id),
       });
     }
@@ -84,13 +88,21 @@ async function settleUnclaimed(doseId: string): Promise<ReminderOutcome> {
       'p.version',
     )
     .first()) as
-    | (ClaimedDose & { status: string; prescriptionVersion: number; prescriptionStatus: string; remindersEnabled: boolean; version: number })
+    | (ClaimedDose & {
+        status: string;
+        prescriptionVersion: number;
+        prescriptionStatus: string;
+        remindersEnabled: boolean;
+        version: number;
+      })
     | undefined;
   if (!row) return 'missing';
-  const stillWanted = row.prescriptionStatus === 'active' && row.remindersEnabled && row.version === row.prescriptionVersion;
+  const stillWanted =
+    row.prescriptionStatus === 'active' && row.remindersEnabled && row.version === row.prescriptionVersion;
   if (row.status === 'sent') {
     // The claim committed earlier; the email may not have gone out (SMTP failure, crash).
-    if (!stillWanted || Date.now() - new Date(row.doseAt).getTime() > REMINDER_LATE_MINUTES * 60_000) return 'already_sent';
+    if (!stillWanted || Date.now() - new Date(row.doseAt).getTime() > REMINDER_LATE_MINUTES * 60_000)
+      return 'already_sent';
     await deliver(row);
     return 'already_sent';
   }
@@ -98,7 +110,9 @@ async function settleUnclaimed(doseId: string): Promise<ReminderOutcome> {
   const [status, reason] = !stillWanted
     ? (['cancelled', row.remindersEnabled ? 'prescription_changed' : 'opted_out'] as const)
     : (['skipped', 'too_late'] as const);
-  await knex('medicationDoses').where({ id: doseId, status: 'scheduled' }).update({ status, reason, updatedAt: knex.fn.now() });
+  await knex('medicationDoses')
+    .where({ id: doseId, status: 'scheduled' })
+    .update({ status, reason, updatedAt: knex.fn.now() });
   return status;
 }
 
@@ -113,11 +127,16 @@ interface ReminderContext {
   doseTimeLocal: string;
 }
 
-async function reminderContext(trx: ReturnType<typeof db>, dose: ClaimedDose): Promise<ReminderContext | undefined> {
+async function reminderContext(
+  trx: ReturnType<typeof db>,
+  dose: ClaimedDose,
+): Promise<ReminderContext | undefined> {
   const row = (await trx('prescriptions as p')
     .join('patients as pt', 'pt.id', 'p.patientId')
     .leftJoin('users as u', 'u.id', 'pt.userId')
-    .join('prescriptionMedications as m', (j) => j.on('m.prescriptionId', 'p.id').andOnVal('m.position', dose.medicationIndex))
+    .join('prescriptionMedications as m', (j) =>
+      j.on('m.prescriptionId', 'p.id').andOnVal('m.position', dose.medicationIndex),
+    )
     .where('p.id', dose.prescriptionId)
     .select(
       'pt.name as patientName',

@@ -29,7 +29,12 @@ export async function queueReminderTopUps(now = new Date()): Promise<number> {
     if (!rows.length) return queued;
     await db().transaction(async (trx) => {
       for (const r of rows) {
-        await addJob(trx, 'schedule_medication_doses', { prescriptionId: r.id }, { jobKey: `schedule_medication_doses:${r.id}` });
+        await addJob(
+          trx,
+          'schedule_medication_doses',
+          { prescriptionId: r.id },
+          { jobKey: `schedule_medication_doses:${r.id}` },
+        );
       }
     });
     queued += rows.length;

@@ -4,7 +4,14 @@ import type { Actor } from '../auth/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
 import { cancelPendingDoses, scheduleDoses } from './dose-scheduling.js';
 import { normaliseMedications, replaceMedications, type MedicationInput } from './medication-input.js';
-import { AUDIT_ENTITY, denyChange, loadVisiblePrescription, withMedications, type Prescription, type PrescriptionRow } from './prescription.js';
+import {
+  AUDIT_ENTITY,
+  denyChange,
+  loadVisiblePrescription,
+  withMedications,
+  type Prescription,
+  type PrescriptionRow,
+} from './prescription.js';
 
 export interface UpdatePrescriptionInput {
   notes?: string | null;
@@ -19,17 +26,25 @@ export interface UpdatePrescriptionInput {
  * and the new plan's window is scheduled in the same transaction.
  * 404 when not visible, 409 `invalid_state` when the prescription is expired or deleted.
  */
-export function updatePrescription(actor: Actor, id: string, input: UpdatePrescriptionInput): Promise<Prescription> {
+export function updatePrescription(
+  actor: Actor,
+  id: string,
+  input: UpdatePrescriptionInput,
+): Promise<Prescription> {
   return withTransaction(async (trx) => {
     const row = await loadVisiblePrescription(trx, actor, id, 'read', { forUpdate: true });
     const fields = Object.keys(input).filter((k) => input[k as keyof UpdatePrescriptionInput] !== undefined);
     if (actor.role === 'patient') {
-      if (fields.some((f) => f !== 'remindersEnabled')) await denyChange(actor, row, 'update', 'patient_reminders_only');
+      if (fields.some((f) => f !== 'remindersEnabled'))
+        await denyChange(actor, row, 'update', 'patient_reminders_only');
     } else if (row.doctorId !== actor.userId) {
       await denyChange(actor, row, 'update', 'not_prescriber');
     }
     if (row.status !== 'active') {
-      throw new ConflictError('invalid_state', `The prescription is ${row.status} and can no longer be changed.`);
+      throw new ConflictError(
+        'invalid_state',
+        `The prescription is ${row.status} and can no longer be changed.`,
+      );
     }
 
     const patch: Partial<PrescriptionRow> & Record<string, unknown> = { updatedAt: new Date() };
@@ -49,7 +64,11 @@ export function updatePrescription(actor: Actor, id: string, input: UpdatePrescr
     }
     await trx('prescriptions').where({ id }).update(patch);
     if (replan) {
-      await cancelPendingDoses(trx, id, input.remindersEnabled === false ? 'opted_out' : 'prescription_changed');
+      await cancelPendingDoses(
+        trx,
+        id,
+        input.remindersEnabled === false ? 'opted_out' : 'prescription_changed',
+      );
       await scheduleDoses(trx, id);
     }
     await recordAudit(

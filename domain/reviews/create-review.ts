@@ -4,7 +4,10 @@ import { ConflictError, NotFoundError, mapConstraint } from '../../lib/errors.js
 import type { Actor } from '../auth/actor.js';
 import type { ReviewRow } from './review.js';
 
-mapConstraint('reviews_appointment_unique', () => new ConflictError('duplicate', 'This appointment has already been reviewed.'));
+mapConstraint(
+  'reviews_appointment_unique',
+  () => new ConflictError('duplicate', 'This appointment has already been reviewed.'),
+);
 
 export interface CreateReviewInput {
   rating: number;
@@ -18,7 +21,11 @@ export interface CreateReviewInput {
  * reviews of the same doctor keep the average exact. The doctor is told by a queued job.
  * 404 when the appointment is not the patient's; 409 `invalid_state` unless it is completed.
  */
-export function createReview(actor: Actor, appointmentId: string, input: CreateReviewInput): Promise<ReviewRow> {
+export function createReview(
+  actor: Actor,
+  appointmentId: string,
+  input: CreateReviewInput,
+): Promise<ReviewRow> {
   return withTransaction(async (trx) => {
     const appt = (await trx('appointments')
       .where({ id: appointmentId, patientId: actor.patientId ?? null })
@@ -26,7 +33,10 @@ export function createReview(actor: Actor, appointmentId: string, input: CreateR
       .first()) as { id: string; doctorId: string; patientId: string; status: string } | undefined;
     if (!appt) throw new NotFoundError('appointment');
     if (appt.status !== 'completed') {
-      throw new ConflictError('invalid_state', `Only completed appointments can be reviewed; this one is ${appt.status}.`);
+      throw new ConflictError(
+        'invalid_state',
+        `Only completed appointments can be reviewed; this one is ${appt.status}.`,
+      );
     }
     const [review] = (await trx('reviews')
       .insert({
@@ -44,7 +54,12 @@ export function createReview(actor: Actor, appointmentId: string, input: CreateR
         where id = ?`,
       [review.rating, review.rating, review.doctorId],
     );
-    await addJob(trx, 'send_review_received', { reviewId: review.id }, { jobKey: `send_review_received:${review.id}` });
+    await addJob(
+      trx,
+      'send_review_received',
+      { reviewId: review.id },
+      { jobKey: `send_review_received:${review.id}` },
+    );
     return review;
   });
 }

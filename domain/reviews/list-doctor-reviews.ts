@@ -20,8 +20,7 @@ export async function listDoctorReviews(
   query: ListReviewsQuery,
 ): Promise<{ items: ReviewRow[]; nextCursor: string | null } & DoctorRating> {
   const doctor = (await db()('doctors').where({ id: doctorId }).first('rating', 'ratingCount')) as
-    | { rating: string | null; ratingCount: number }
-    | undefined;
+    { rating: string | null; ratingCount: number } | undefined;
   if (!doctor) throw new NotFoundError('doctor');
   const after = decodeCursor(query.cursor, 2);
   const q = db()('reviews').where({ doctorId }).select('*', db().raw(CURSOR_AT));

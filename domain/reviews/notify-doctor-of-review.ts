@@ -12,7 +12,17 @@ export async function notifyDoctorOfReview(reviewId: string): Promise<void> {
     .join('users as d', 'd.id', 'r.doctorId')
     .join('patients as p', 'p.id', 'r.patientId')
     .where('r.id', reviewId)
-    .select('r.id', 'r.rating', 'r.comment', 'r.appointmentId', 'r.doctorId', 'd.name as doctorName', 'd.email as doctorEmail', 'd.status as doctorStatus', 'p.name as patientName')
+    .select(
+      'r.id',
+      'r.rating',
+      'r.comment',
+      'r.appointmentId',
+      'r.doctorId',
+      'd.name as doctorName',
+      'd.email as doctorEmail',
+      'd.status as doctorStatus',
+      'p.name as patientName',
+    )
     .first()) as
     | {
         id: string;
@@ -40,6 +50,11 @@ export async function notifyDoctorOfReview(reviewId: string): Promise<void> {
     ledgerKey: key,
     template: 'review_received',
     to: row.doctorEmail,
-    vars: { recipientName: row.doctorName, rating: row.rating, comment: row.comment ?? undefined, patientName: row.patientName },
+    vars: {
+      recipientName: row.doctorName,
+      rating: row.rating,
+      comment: row.comment ?? undefined,
+      patientName: row.patientName,
+    },
   });
 }

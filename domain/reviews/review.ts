@@ -18,7 +18,10 @@ export interface DoctorRating {
 }
 
 /** Converts `doctors.rating` (numeric, read as a string) into a number. */
-export const toDoctorRating = (row: { rating: string | number | null; ratingCount: number }): DoctorRating => ({
+export const toDoctorRating = (row: {
+  rating: string | number | null;
+  ratingCount: number;
+}): DoctorRating => ({
   rating: row.rating === null ? null : Number(row.rating),
   ratingCount: row.ratingCount,
 });

@@ -17,7 +17,8 @@ export function updateReview(actor: Actor, id: string, input: UpdateReviewInput)
   return withTransaction(async (trx) => {
     const review = (await trx('reviews').where({ id }).forUpdate().first()) as ReviewRow | undefined;
     if (!review) throw new NotFoundError('review');
-    if (review.authorId !== actor.userId) throw new ForbiddenError('forbidden', 'Only the author may edit a review.');
+    if (review.authorId !== actor.userId)
+      throw new ForbiddenError('forbidden', 'Only the author may edit a review.');
     const patch: Record<string, unknown> = { updatedAt: trx.fn.now() };
     if (input.rating !== undefined) patch.rating = input.rating;
     if (input.comment !== undefined) patch.comment = input.comment?.trim() || null;

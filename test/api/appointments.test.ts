@@ -18,13 +18,11 @@ interface Slot {
 /** An active doctor with 30-minute slots around the clock (UTC) and no minimum notice. */
 async function bookableDoctor(opts: { feeCents?: number; slotMinutes?: number } = {}): Promise<TestUser> {
   const doctor = await createUser('doctor', { doctor: { feeCents: opts.feeCents ?? 0 } });
-  const res = await api
-    .as(doctor.token)
-    .put(`/doctors/${doctor.id}/availability`, {
-      timeZone: 'UTC',
-      slotMinutes: opts.slotMinutes ?? 30,
-      weekly: ALL_DAY,
-    });
+  const res = await api.as(doctor.token).put(`/doctors/${doctor.id}/availability`, {
+    timeZone: 'UTC',
+    slotMinutes: opts.slotMinutes ?? 30,
+    weekly: ALL_DAY,
+  });
   expect(res.status).to.equal(200);
   return doctor;
 }
@@ -105,13 +103,11 @@ describe('Appointments', () => {
       expect(a.endsAt).to.equal(b.startsAt);
       const results = await Promise.all(
         [a, b].map((s) =>
-          api
-            .as(staff.token)
-            .post('/appointments', {
-              doctorId: doctor.id,
-              patientId: patient.patientId,
-              startsAt: s.startsAt,
-            }),
+          api.as(staff.token).post('/appointments', {
+            doctorId: doctor.id,
+            patientId: patient.patientId,
+            startsAt: s.startsAt,
+          }),
         ),
       );
       expect(results.map((r) => r.status)).to.deep.equal([201, 201]);
@@ -210,13 +206,11 @@ describe('Appointments', () => {
     it('lets a patient book only for themself (404 for another patient) and requires patientId from staff (400)', async () => {
       const doctor = await bookableDoctor();
       const [slot] = await slotsOn(doctor, 2);
-      const forOther = await api
-        .as(patient.token)
-        .post('/appointments', {
-          doctorId: doctor.id,
-          patientId: otherPatient.patientId,
-          startsAt: slot.startsAt,
-        });
+      const forOther = await api.as(patient.token).post('/appointments', {
+        doctorId: doctor.id,
+        patientId: otherPatient.patientId,
+        startsAt: slot.startsAt,
+      });
       expect(forOther.status).to.equal(404);
       const noPatient = await api
         .as(staff.token)
@@ -270,12 +264,10 @@ describe('Appointments', () => {
         .as(staff.token)
         .post('/appointments', { doctorId: doctor.id, patientId: walkIn.id, startsAt: slot.startsAt });
       expect(deleted.status).to.equal(404);
-      const malformed = await api
-        .as(patient.token)
-        .post('/appointments', undefined, {
-          rawBody: '{nope',
-          headers: { 'content-type': 'application/json' },
-        });
+      const malformed = await api.as(patient.token).post('/appointments', undefined, {
+        rawBody: '{nope',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(malformed.status).to.equal(400);
       errorOf(malformed);
     });
@@ -418,13 +410,11 @@ describe('Appointments', () => {
       const slots = await slotsOn(doctor, 2);
       const book = async (i: number) =>
         (
-          await api
-            .as(staff.token)
-            .post('/appointments', {
-              doctorId: doctor.id,
-              patientId: patient.patientId,
-              startsAt: slots[i].startsAt,
-            })
+          await api.as(staff.token).post('/appointments', {
+            doctorId: doctor.id,
+            patientId: patient.patientId,
+            startsAt: slots[i].startsAt,
+          })
         ).body.id as string;
       const as = (u: TestUser) => api.as(u.token);
       const expect409 = async (path: string, body: unknown = {}, code = 'invalid_transition') => {
@@ -510,12 +500,10 @@ describe('Appointments', () => {
             .post(`/appointments/${first.body.id}/follow-up`, { startsAt: later.startsAt })
         ).status,
       ).to.equal(404);
-      const res = await api
-        .as(doctor.token)
-        .post(`/appointments/${first.body.id}/follow-up`, {
-          startsAt: later.startsAt,
-          reason: 'Review results',
-        });
+      const res = await api.as(doctor.token).post(`/appointments/${first.body.id}/follow-up`, {
+        startsAt: later.startsAt,
+        reason: 'Review results',
+      });
       expect(res.status).to.equal(201);
       expect(res.body).to.deep.include({
         followUpOf: first.body.id,
@@ -654,6 +642,7 @@ describe('Appointments', () => {
           JSON.stringify({ appointmentId: id, hoursBefore: 24, startsAt }),
         ]);
       await addReminder(slot.startsAt); // still pending
+      await drainJobs('send_appointment_reminder');
       await api.as(manager.token).post(`/appointments/${id}/approve`, {});
       await addReminder(new Date(new Date(slot.startsAt).getTime() + 3600_000).toISOString()); // wrong start
       await drainJobs('send_appointment_reminder');

@@ -31,7 +31,9 @@ async function scene(status = 'completed', timeZone = 'UTC'): Promise<Scene> {
 }
 
 async function prescribe(s: Scene, body: Record<string, unknown> = {}) {
-  const res = await api.as(s.doctor.token).post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()], ...body });
+  const res = await api
+    .as(s.doctor.token)
+    .post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()], ...body });
   expect(res.status, res.text).to.equal(201);
   return res.body as { id: string; [k: string]: unknown };
 }
@@ -40,8 +42,18 @@ async function prescribe(s: Scene, body: Record<string, unknown> = {}) {
 const runAtOf = (j: object) => new Date((j as { run_at: string }).run_at).getTime();
 
 const doses = (prescriptionId: string) =>
-  testContext().knex('medicationDoses').where({ prescriptionId }).orderBy(['doseAt', 'medicationIndex']) as Promise<
-    { id: string; status: string; doseAt: Date; remindAt: Date; medicationIndex: number; prescriptionVersion: number }[]
+  testContext()
+    .knex('medicationDoses')
+    .where({ prescriptionId })
+    .orderBy(['doseAt', 'medicationIndex']) as Promise<
+    {
+      id: string;
+      status: string;
+      doseAt: Date;
+      remindAt: Date;
+      medicationIndex: number;
+      prescriptionVersion: number;
+    }[]
   >;
 
 describe('prescriptions API', () => {
@@ -50,20 +62,50 @@ describe('prescriptions API', () => {
       const s = await scene('completed', 'Europe/Berlin');
       const body = await prescribe(s, {
         notes: 'Review in a week',
-        medications: [med(), { name: 'Ibuprofen', dosage: '400 mg', timesPerDay: 3, startDate: tomorrow(), durationDays: 90 }],
+        medications: [
+          med(),
+          { name: 'Ibuprofen', dosage: '400 mg', timesPerDay: 3, startDate: tomorrow(), durationDays: 90 },
+        ],
       });
-      expect(body).to.include({ appointmentId: s.appointmentId, patientId: s.patient.patientId, doctorId: s.doctor.id, status: 'active', notes: 'Review in a week', remindersEnabled: true });
+      expect(body).to.include({
+        appointmentId: s.appointmentId,
+        patientId: s.patient.patientId,
+        doctorId: s.doctor.id,
+        status: 'active',
+        notes: 'Review in a week',
+        remindersEnabled: true,
+      });
       expect(body.medications).to.deep.equal([
-        { name: 'Amoxicillin', dosage: '500 mg', doseTimes: ['08:00', '20:00'], startDate: tomorrow(), durationDays: 7, instructions: 'With food' },
-        { name: 'Ibuprofen', dosage: '400 mg', doseTimes: ['08:00', '14:00', '20:00'], startDate: tomorrow(), durationDays: 90 },
+        {
+          name: 'Amoxicillin',
+          dosage: '500 mg',
+          doseTimes: ['08:00', '20:00'],
+          startDate: tomorrow(),
+          durationDays: 7,
+          instructions: 'With food',
+        },
+        {
+          name: 'Ibuprofen',
+          dosage: '400 mg',
+          doseTimes: ['08:00', '14:00', '20:00'],
+          startDate: tomorrow(),
+          durationDays: 90,
+        },
       ]);
 
       const rows = await doses(body.id);
       // 48 h window: the 90-day plan holds only the next two days of doses, not 270 rows; all of
       // tomorrow (Berlin) always falls inside it.
       expect(rows.length).to.be.within(5, 10);
-      const firstDay = rows.filter((d) => DateTime.fromJSDate(d.doseAt, { zone: 'Europe/Berlin' }).toISODate() === tomorrow());
-      expect(firstDay.map((d) => [d.medicationIndex, DateTime.fromJSDate(d.doseAt, { zone: 'Europe/Berlin' }).toFormat('HH:mm')])).to.deep.equal([
+      const firstDay = rows.filter(
+        (d) => DateTime.fromJSDate(d.doseAt, { zone: 'Europe/Berlin' }).toISODate() === tomorrow(),
+      );
+      expect(
+        firstDay.map((d) => [
+          d.medicationIndex,
+          DateTime.fromJSDate(d.doseAt, { zone: 'Europe/Berlin' }).toFormat('HH:mm'),
+        ]),
+      ).to.deep.equal([
         [0, '08:00'],
         [1, '08:00'],
         [1, '14:00'],
@@ -79,7 +121,9 @@ describe('prescriptions API', () => {
         expect(d.medicationIndex === 0 ? ['08:00', '20:00'] : ['08:00', '14:00', '20:00']).to.include(local);
       }
       const jobs = await jobsFor(`send_medication_reminder:${body.id}:`);
-      expect(jobs.map((j) => j.key).sort()).to.deep.equal(rows.map((d) => `send_medication_reminder:${body.id}:${d.id}`).sort());
+      expect(jobs.map((j) => j.key).sort()).to.deep.equal(
+        rows.map((d) => `send_medication_reminder:${body.id}:${d.id}`).sort(),
+      );
       for (const j of jobs) {
         const d = rows.find((r) => j.key!.endsWith(r.id))!;
         expect(runAtOf(j)).to.equal(d.remindAt.getTime());
@@ -90,7 +134,9 @@ describe('prescriptions API', () => {
       await prescribe(await scene('confirmed'));
       for (const status of ['pending', 'cancelled', 'no-show', 'rejected']) {
         const s = await scene(status);
-        const res = await api.as(s.doctor.token).post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
+        const res = await api
+          .as(s.doctor.token)
+          .post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
         expect(res.status, `${status} ${res.text}`).to.equal(409);
         expect(errorOf(res).code).to.equal('invalid_state');
       }
@@ -99,20 +145,33 @@ describe('prescriptions API', () => {
     it('refuses another doctor: 403 when the patient is in their care, 404 when not; other roles 403', async () => {
       const s = await scene();
       const stranger = await createUser('doctor');
-      let res = await api.as(stranger.token).post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
+      let res = await api
+        .as(stranger.token)
+        .post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
       expect(res.status).to.equal(404);
       const colleague = await createUser('doctor');
       await mapPatient(s.patient.patientId!, colleague.id);
-      res = await api.as(colleague.token).post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
+      res = await api
+        .as(colleague.token)
+        .post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
       expect(res.status).to.equal(403);
       for (const role of ['patient', 'nurse', 'staff', 'admin', 'super-admin'] as const) {
         const u = role === 'patient' ? s.patient : await createUser(role);
-        res = await api.as(u.token).post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
+        res = await api
+          .as(u.token)
+          .post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
         expect(res.status, role).to.equal(403);
       }
-      res = await api.as(s.doctor.token).post('/prescriptions', { appointmentId: '00000000-0000-4000-8000-000000000000', medications: [med()] });
+      res = await api
+        .as(s.doctor.token)
+        .post('/prescriptions', {
+          appointmentId: '00000000-0000-4000-8000-000000000000',
+          medications: [med()],
+        });
       expect(res.status).to.equal(404);
-      expect(await testContext().knex('prescriptions').where({ appointmentId: s.appointmentId })).to.have.length(0);
+      expect(
+        await testContext().knex('prescriptions').where({ appointmentId: s.appointmentId }),
+      ).to.have.length(0);
     });
 
     it('answers bad input with 400 and stores nothing', async () => {
@@ -140,9 +199,16 @@ describe('prescriptions API', () => {
         expect(res.status, JSON.stringify(body).slice(0, 200)).to.equal(400);
         expect(errorOf(res).code).to.equal('validation_failed');
       }
-      const malformed = await api.as(s.doctor.token).post('/prescriptions', undefined, { rawBody: '{"appointmentId":', headers: { 'content-type': 'application/json' } });
+      const malformed = await api
+        .as(s.doctor.token)
+        .post('/prescriptions', undefined, {
+          rawBody: '{"appointmentId":',
+          headers: { 'content-type': 'application/json' },
+        });
       expect(malformed.status).to.equal(400);
-      expect(await testContext().knex('prescriptions').where({ appointmentId: s.appointmentId })).to.have.length(0);
+      expect(
+        await testContext().knex('prescriptions').where({ appointmentId: s.appointmentId }),
+      ).to.have.length(0);
     });
   });
 
@@ -175,12 +241,18 @@ describe('prescriptions API', () => {
           errorOf(one);
         }
       }
-      expect((await api.as(s.doctor.token).get(`/prescriptions/${p.id}`, { headers: {} })).status).to.equal(200);
+      expect((await api.as(s.doctor.token).get(`/prescriptions/${p.id}`, { headers: {} })).status).to.equal(
+        200,
+      );
       expect((await api.as(undefined).get(`/prescriptions/${p.id}`)).status).to.equal(401);
-      const audit = await testContext().knex('auditEvents').where({ entity: 'prescription', patientId: s.patient.patientId });
+      const audit = await testContext()
+        .knex('auditEvents')
+        .where({ entity: 'prescription', patientId: s.patient.patientId });
       expect(audit.filter((a) => a.action === 'read' && a.outcome === 'success').length).to.be.at.least(6);
       expect(audit.filter((a) => a.outcome === 'denied').length).to.be.at.least(1);
-      expect(audit.some((a) => a.action === 'create' && a.outcome === 'success' && a.entityId === p.id)).to.equal(true);
+      expect(
+        audit.some((a) => a.action === 'create' && a.outcome === 'success' && a.entityId === p.id),
+      ).to.equal(true);
       expect(JSON.stringify(audit)).not.to.contain('Amoxicillin');
     });
 
@@ -189,13 +261,21 @@ describe('prescriptions API', () => {
       const ids = [];
       for (let i = 0; i < 3; i += 1) ids.push((await prescribe(s)).id);
       await api.as(s.doctor.token).delete(`/prescriptions/${ids[0]}`);
-      const first = await api.as(s.patient.token).get(`/patients/${s.patient.patientId}/prescriptions?limit=2`);
+      const first = await api
+        .as(s.patient.token)
+        .get(`/patients/${s.patient.patientId}/prescriptions?limit=2`);
       expect(first.status).to.equal(200);
       expect(first.body.items.map((i: { id: string }) => i.id)).to.deep.equal([ids[2], ids[1]]);
-      const second = await api.as(s.patient.token).get(`/patients/${s.patient.patientId}/prescriptions?limit=2&cursor=${first.body.nextCursor}`);
-      expect(second.body.items.map((i: { id: string; status: string }) => [i.id, i.status])).to.deep.equal([[ids[0], 'deleted']]);
+      const second = await api
+        .as(s.patient.token)
+        .get(`/patients/${s.patient.patientId}/prescriptions?limit=2&cursor=${first.body.nextCursor}`);
+      expect(second.body.items.map((i: { id: string; status: string }) => [i.id, i.status])).to.deep.equal([
+        [ids[0], 'deleted'],
+      ]);
       expect(second.body.nextCursor).to.equal(null);
-      const active = await api.as(s.patient.token).get(`/patients/${s.patient.patientId}/prescriptions?status=active`);
+      const active = await api
+        .as(s.patient.token)
+        .get(`/patients/${s.patient.patientId}/prescriptions?status=active`);
       expect(active.body.items).to.have.length(2);
       for (const q of ['limit=0', 'limit=101', 'status=paused', 'cursor=garbage', 'foo=1']) {
         const res = await api.as(s.patient.token).get(`/patients/${s.patient.patientId}/prescriptions?${q}`);
@@ -226,7 +306,9 @@ describe('prescriptions API', () => {
         expect(DateTime.fromJSDate(d.doseAt, { zone: 'UTC' }).toFormat('HH:mm')).to.equal('09:30');
       }
       const jobs = await jobsFor(`send_medication_reminder:${p.id}:`);
-      expect(jobs.map((j) => j.key).sort()).to.deep.equal(live.map((d) => `send_medication_reminder:${p.id}:${d.id}`).sort());
+      expect(jobs.map((j) => j.key).sort()).to.deep.equal(
+        live.map((d) => `send_medication_reminder:${p.id}:${d.id}`).sort(),
+      );
     });
 
     it('lets the patient switch reminders off and on, and nothing else (403); other doctors 403/404; others 403', async () => {
@@ -247,13 +329,34 @@ describe('prescriptions API', () => {
 
       const colleague = await createUser('doctor');
       await mapPatient(s.patient.patientId!, colleague.id);
-      expect((await api.as(colleague.token).patch(`/prescriptions/${p.id}`, { notes: 'x' })).status).to.equal(403);
-      expect((await api.as((await createUser('doctor')).token).patch(`/prescriptions/${p.id}`, { notes: 'x' })).status).to.equal(404);
-      expect((await api.as((await createUser('patient')).token).patch(`/prescriptions/${p.id}`, { remindersEnabled: false })).status).to.equal(404);
+      expect((await api.as(colleague.token).patch(`/prescriptions/${p.id}`, { notes: 'x' })).status).to.equal(
+        403,
+      );
+      expect(
+        (await api.as((await createUser('doctor')).token).patch(`/prescriptions/${p.id}`, { notes: 'x' }))
+          .status,
+      ).to.equal(404);
+      expect(
+        (
+          await api
+            .as((await createUser('patient')).token)
+            .patch(`/prescriptions/${p.id}`, { remindersEnabled: false })
+        ).status,
+      ).to.equal(404);
       for (const role of ['nurse', 'staff', 'admin'] as const) {
-        expect((await api.as((await createUser(role)).token).patch(`/prescriptions/${p.id}`, { notes: 'x' })).status, role).to.equal(403);
+        expect(
+          (await api.as((await createUser(role)).token).patch(`/prescriptions/${p.id}`, { notes: 'x' }))
+            .status,
+          role,
+        ).to.equal(403);
       }
-      for (const body of [{}, { status: 'expired' }, { remindersEnabled: 'no' }, { medications: [] }, { medications: [med({ doseTimes: ['8:00'] })] }]) {
+      for (const body of [
+        {},
+        { status: 'expired' },
+        { remindersEnabled: 'no' },
+        { medications: [] },
+        { medications: [med({ doseTimes: ['8:00'] })] },
+      ]) {
         const bad = await api.as(s.doctor.token).patch(`/prescriptions/${p.id}`, body);
         expect(bad.status, JSON.stringify(body)).to.equal(400);
       }
@@ -262,8 +365,13 @@ describe('prescriptions API', () => {
     it('offers POST /prescriptions/:id/reminders/opt-out to the patient (200) and to no one else', async () => {
       const s = await scene();
       const p = await prescribe(s);
-      expect((await api.as(s.doctor.token).post(`/prescriptions/${p.id}/reminders/opt-out`)).status).to.equal(403);
-      expect((await api.as((await createUser('patient')).token).post(`/prescriptions/${p.id}/reminders/opt-out`)).status).to.equal(404);
+      expect((await api.as(s.doctor.token).post(`/prescriptions/${p.id}/reminders/opt-out`)).status).to.equal(
+        403,
+      );
+      expect(
+        (await api.as((await createUser('patient')).token).post(`/prescriptions/${p.id}/reminders/opt-out`))
+          .status,
+      ).to.equal(404);
       const res = await api.as(s.patient.token).post(`/prescriptions/${p.id}/reminders/opt-out`);
       expect(res.status).to.equal(200);
       expect(res.body.remindersEnabled).to.equal(false);
@@ -274,9 +382,13 @@ describe('prescriptions API', () => {
   describe('DELETE /prescriptions/:id', () => {
     it('marks it deleted (204), cancels every pending reminder and removes its jobs; history stays readable', async () => {
       const s = await scene();
-      const p = await prescribe(s, { medications: [med({ doseTimes: undefined, timesPerDay: 4, durationDays: 90 })] });
+      const p = await prescribe(s, {
+        medications: [med({ doseTimes: undefined, timesPerDay: 4, durationDays: 90 })],
+      });
       expect((await jobsFor(`send_medication_reminder:${p.id}:`)).length).to.be.greaterThan(0);
-      expect((await api.as((await createUser('nurse')).token).delete(`/prescriptions/${p.id}`)).status).to.equal(403);
+      expect(
+        (await api.as((await createUser('nurse')).token).delete(`/prescriptions/${p.id}`)).status,
+      ).to.equal(403);
       const colleague = await createUser('doctor');
       await mapPatient(s.patient.patientId!, colleague.id);
       expect((await api.as(colleague.token).delete(`/prescriptions/${p.id}`)).status).to.equal(403);
@@ -291,7 +403,9 @@ describe('prescriptions API', () => {
       const again = await api.as(s.doctor.token).delete(`/prescriptions/${p.id}`);
       expect(again.status).to.equal(409);
       expect(errorOf(again).code).to.equal('invalid_state');
-      expect((await api.as(s.doctor.token).patch(`/prescriptions/${p.id}`, { notes: 'x' })).status).to.equal(409);
+      expect((await api.as(s.doctor.token).patch(`/prescriptions/${p.id}`, { notes: 'x' })).status).to.equal(
+        409,
+      );
     });
   });
 
@@ -301,7 +415,13 @@ describe('prescriptions API', () => {
       // A dose five minutes from now: its reminder time has just passed, so the job runs at once.
       const dose = DateTime.now().setZone('America/New_York').plus({ minutes: 5 });
       const p = await prescribe(s, {
-        medications: [med({ name: `Metformin-${s.patient.patientId!.slice(0, 6)}`, doseTimes: [dose.toFormat('HH:mm')], startDate: dose.toISODate() })],
+        medications: [
+          med({
+            name: `Metformin-${s.patient.patientId!.slice(0, 6)}`,
+            doseTimes: [dose.toFormat('HH:mm')],
+            startDate: dose.toISODate(),
+          }),
+        ],
       });
       const mail = await testContext()
         .smtp.waitFor(s.patient.email, (m) => m.subject.includes('Metformin'))
@@ -309,14 +429,22 @@ describe('prescriptions API', () => {
           console.log(await jobsFor(`send_medication_reminder:${p.id}:`), await doses(p.id));
           throw err;
         });
-      expect(mail.subject).to.equal(`Medication reminder: Metformin-${s.patient.patientId!.slice(0, 6)} at ${dose.toFormat('HH:mm')}`);
+      expect(mail.subject).to.equal(
+        `Medication reminder: Metformin-${s.patient.patientId!.slice(0, 6)} at ${dose.toFormat('HH:mm')}`,
+      );
       expect(mail.text).to.contain('500 mg').and.contain(`/prescriptions/${p.id}/reminders/opt-out`);
       const [first] = await doses(p.id);
       expect(first.status).to.equal('sent');
-      const notes = await testContext().knex('notifications').where({ userId: s.patient.id, type: 'medication' });
+      const notes = await testContext()
+        .knex('notifications')
+        .where({ userId: s.patient.id, type: 'medication' });
       expect(notes).to.have.length(1);
       expect(notes[0].dedupeKey).to.equal(`medication_reminder:${first.id}`);
-      expect(testContext().smtp.to(s.patient.email).filter((m) => m.subject.includes('Metformin'))).to.have.length(1);
+      expect(
+        testContext()
+          .smtp.to(s.patient.email)
+          .filter((m) => m.subject.includes('Metformin')),
+      ).to.have.length(1);
     });
   });
 });

@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { db } from '../../db/knex.js';
 import { addJob } from '../../db/jobs.js';
-import { dosesBetween, expandTimesPerDay, lastDoseOfAll, localInstant } from '../../domain/prescriptions/dose-plan.js';
+import {
+  dosesBetween,
+  expandTimesPerDay,
+  lastDoseOfAll,
+  localInstant,
+} from '../../domain/prescriptions/dose-plan.js';
 import { scheduleDoses } from '../../domain/prescriptions/dose-scheduling.js';
 import { expirePrescriptions } from '../../domain/prescriptions/expire-prescriptions.js';
 import { sendMedicationReminder } from '../../domain/prescriptions/send-medication-reminder.js';
@@ -38,7 +43,13 @@ async function prescription(
   const res = await api.as(doctor.token).post('/prescriptions', {
     appointmentId,
     medications: opts.medications ?? [
-      { name: opts.name ?? 'Lisinopril', dosage: '10 mg', doseTimes: ['09:00', '21:00'], startDate: tomorrow(), durationDays: 30 },
+      {
+        name: opts.name ?? 'Lisinopril',
+        dosage: '10 mg',
+        doseTimes: ['09:00', '21:00'],
+        startDate: tomorrow(),
+        durationDays: 30,
+      },
     ],
   });
   expect(res.status, res.text).to.equal(201);
@@ -57,8 +68,17 @@ describe('medication reminders', () => {
   describe('dose arithmetic', () => {
     it('keeps 08:00 Europe/Berlin at 08:00 local across the October 2026 change (reminders 05:50Z, then 06:50Z)', () => {
       const meds = [{ doseTimes: ['08:00'], startDate: '2026-10-24', durationDays: 3 }];
-      const got = dosesBetween(meds, 'Europe/Berlin', new Date('2026-10-23T00:00:00Z'), new Date('2026-10-30T00:00:00Z'));
-      expect(got.map((d) => iso(d.doseAt))).to.deep.equal(['2026-10-24T06:00:00.000Z', '2026-10-25T07:00:00.000Z', '2026-10-26T07:00:00.000Z']);
+      const got = dosesBetween(
+        meds,
+        'Europe/Berlin',
+        new Date('2026-10-23T00:00:00Z'),
+        new Date('2026-10-30T00:00:00Z'),
+      );
+      expect(got.map((d) => iso(d.doseAt))).to.deep.equal([
+        '2026-10-24T06:00:00.000Z',
+        '2026-10-25T07:00:00.000Z',
+        '2026-10-26T07:00:00.000Z',
+      ]);
       expect(got.map((d) => iso(new Date(d.doseAt.getTime() - 10 * 60_000)))).to.deep.equal([
         '2026-10-24T05:50:00.000Z',
         '2026-10-25T06:50:00.000Z',
@@ -70,7 +90,9 @@ describe('medication reminders', () => {
     it('moves a local time that does not exist forward, and takes the later of two that exist twice', () => {
       expect(iso(localInstant('2027-03-28', '02:30', 'Europe/Berlin'))).to.equal('2027-03-28T01:30:00.000Z');
       expect(iso(localInstant('2026-10-25', '02:30', 'Europe/Berlin'))).to.equal('2026-10-25T01:30:00.000Z');
-      expect(iso(localInstant('2026-11-01', '01:30', 'America/New_York'))).to.equal('2026-11-01T06:30:00.000Z');
+      expect(iso(localInstant('2026-11-01', '01:30', 'America/New_York'))).to.equal(
+        '2026-11-01T06:30:00.000Z',
+      );
     });
 
     it('expands timesPerDay into evenly spaced waking-hour doses', () => {
@@ -87,7 +109,12 @@ describe('medication reminders', () => {
         { doseTimes: ['20:00', '08:00'], startDate: '2027-01-01', durationDays: 2 },
         { doseTimes: ['12:00'], startDate: '2027-01-02', durationDays: 1 },
       ];
-      const got = dosesBetween(meds, 'UTC', new Date('2027-01-01T08:00:00Z'), new Date('2027-01-02T12:00:00Z'));
+      const got = dosesBetween(
+        meds,
+        'UTC',
+        new Date('2027-01-01T08:00:00Z'),
+        new Date('2027-01-02T12:00:00Z'),
+      );
       expect(got.map((d) => [d.medicationIndex, iso(d.doseAt)])).to.deep.equal([
         [0, '2027-01-01T20:00:00.000Z'],
         [0, '2027-01-02T08:00:00.000Z'],
@@ -100,7 +127,15 @@ describe('medication reminders', () => {
     it('stores remind_at 06:50Z before and 05:50Z after the March 2027 change for a Berlin patient, with jobs at those minutes', async () => {
       const p = await prescription({
         timeZone: 'Europe/Berlin',
-        medications: [{ name: 'Ramipril', dosage: '5 mg', doseTimes: ['08:00'], startDate: '2027-03-26', durationDays: 4 }],
+        medications: [
+          {
+            name: 'Ramipril',
+            dosage: '5 mg',
+            doseTimes: ['08:00'],
+            startDate: '2027-03-26',
+            durationDays: 4,
+          },
+        ],
       });
       expect(await doses(p.id)).to.have.length(0);
       await db().transaction((trx) => scheduleDoses(trx, p.id, { now: new Date('2027-03-26T12:00:00Z') }));
@@ -110,17 +145,30 @@ describe('medication reminders', () => {
         ['2027-03-28T06:00:00.000Z', '2027-03-28T05:50:00.000Z'],
       ]);
       const jobs = await jobsFor(`send_medication_reminder:${p.id}:`);
-      expect(jobs.map((j) => iso(new Date((j as unknown as { run_at: string }).run_at)))).to.deep.equal(rows.map((d) => iso(d.remindAt)));
+      expect(jobs.map((j) => iso(new Date((j as unknown as { run_at: string }).run_at)))).to.deep.equal(
+        rows.map((d) => iso(d.remindAt)),
+      );
     });
 
     it('keeps a 90-day, 4-times-a-day prescription to a small rolling window that the top-up cron refills without duplicates', async () => {
       const p = await prescription({
-        medications: [{ name: 'Metoprolol', dosage: '50 mg', timesPerDay: 4, startDate: DateTime.utc().toISODate(), durationDays: 90 }],
+        medications: [
+          {
+            name: 'Metoprolol',
+            dosage: '50 mg',
+            timesPerDay: 4,
+            startDate: DateTime.utc().toISODate(),
+            durationDays: 90,
+          },
+        ],
       });
       const initial = await jobsFor(`send_medication_reminder:${p.id}:`);
       expect(initial.length).to.be.within(8, 12);
       // Pretend the window is about to run out: the cron must queue a top-up for it.
-      await testContext().knex('prescriptions').where({ id: p.id }).update({ dosesScheduledUntil: new Date(Date.now() + 3600_000) });
+      await testContext()
+        .knex('prescriptions')
+        .where({ id: p.id })
+        .update({ dosesScheduledUntil: new Date(Date.now() + 3600_000) });
       expect(await queueReminderTopUps()).to.be.at.least(1);
       expect(await jobsFor(`schedule_medication_doses:${p.id}`)).to.have.length(1);
       await drainJobs('schedule_medication_doses');
@@ -140,7 +188,9 @@ describe('medication reminders', () => {
     before(async () => {
       const logger = createLogger('silent');
       extra = await Promise.all(
-        [1, 2].map(() => startWorker({ connectionString: testContext().databaseUrl, concurrency: 4, logger })),
+        [1, 2].map(() =>
+          startWorker({ connectionString: testContext().databaseUrl, concurrency: 4, logger }),
+        ),
       );
     });
 
@@ -155,15 +205,26 @@ describe('medication reminders', () => {
       await makeDue(dose.id);
       await db().transaction(async (trx) => {
         for (let i = 0; i < 12; i += 1) {
-          await addJob(trx, 'send_medication_reminder', { doseId: dose.id }, { jobKey: `send_medication_reminder:${p.id}:${dose.id}:copy${i}` });
+          await addJob(
+            trx,
+            'send_medication_reminder',
+            { doseId: dose.id },
+            { jobKey: `send_medication_reminder:${p.id}:${dose.id}:copy${i}` },
+          );
         }
       });
       const outcomes = await Promise.all(Array.from({ length: 10 }, () => sendMedicationReminder(dose.id)));
       await testContext().smtp.waitFor(p.patient.email, (m) => m.subject.includes(name));
       await drainJobs('send_medication_reminder');
       expect(outcomes.filter((o) => o === 'sent').length).to.be.at.most(1);
-      expect(testContext().smtp.to(p.patient.email).filter((m) => m.subject.includes(name))).to.have.length(1);
-      const notes = await testContext().knex('notifications').where({ userId: p.patient.id, type: 'medication' });
+      expect(
+        testContext()
+          .smtp.to(p.patient.email)
+          .filter((m) => m.subject.includes(name)),
+      ).to.have.length(1);
+      const notes = await testContext()
+        .knex('notifications')
+        .where({ userId: p.patient.id, type: 'medication' });
       expect(notes).to.have.length(1);
       const [after] = await testContext().knex('medicationDoses').where({ id: dose.id });
       expect(after.status).to.equal('sent');
@@ -178,14 +239,27 @@ describe('medication reminders', () => {
       await makeDue(dose.id);
       expect(await sendMedicationReminder(dose.id)).to.equal('cancelled');
       // A claim attempt on a scheduled dose of a deleted prescription cancels it instead of sending.
-      await testContext().knex('medicationDoses').where({ id: dose.id }).update({ status: 'scheduled', reason: null });
+      await testContext()
+        .knex('medicationDoses')
+        .where({ id: dose.id })
+        .update({ status: 'scheduled', reason: null });
       expect(await sendMedicationReminder(dose.id)).to.equal('cancelled');
-      expect((await testContext().knex('medicationDoses').where({ id: dose.id }))[0].status).to.equal('cancelled');
-      expect(testContext().smtp.to(p.patient.email).filter((m) => m.subject.includes(name))).to.have.length(0);
+      expect((await testContext().knex('medicationDoses').where({ id: dose.id }))[0].status).to.equal(
+        'cancelled',
+      );
+      expect(
+        testContext()
+          .smtp.to(p.patient.email)
+          .filter((m) => m.subject.includes(name)),
+      ).to.have.length(0);
     });
 
     it('skips doses of an older version, opted-out prescriptions and doses long past, recording why', async () => {
-      const p = await prescription({ medications: [{ name: 'Aspirin', dosage: '100 mg', timesPerDay: 3, startDate: tomorrow(), durationDays: 5 }] });
+      const p = await prescription({
+        medications: [
+          { name: 'Aspirin', dosage: '100 mg', timesPerDay: 3, startDate: tomorrow(), durationDays: 5 },
+        ],
+      });
       const [a, b, c] = await doses(p.id);
       for (const d of [a, b, c]) await makeDue(d.id);
       await testContext().knex('medicationDoses').where({ id: a.id }).update({ prescriptionVersion: 0 });
@@ -197,7 +271,10 @@ describe('medication reminders', () => {
       expect(await sendMedicationReminder(b.id)).to.equal('skipped');
       await testContext().knex('prescriptions').where({ id: p.id }).update({ remindersEnabled: false });
       expect(await sendMedicationReminder(c.id)).to.equal('cancelled');
-      const rows = await testContext().knex('medicationDoses').whereIn('id', [a.id, b.id, c.id]).orderBy('id');
+      const rows = await testContext()
+        .knex('medicationDoses')
+        .whereIn('id', [a.id, b.id, c.id])
+        .orderBy('id');
       expect(Object.fromEntries(rows.map((r) => [r.id, r.reason]))).to.deep.equal({
         [a.id]: 'prescription_changed',
         [b.id]: 'too_late',
@@ -211,14 +288,28 @@ describe('medication reminders', () => {
     it('expires prescriptions whose last dose has passed (the expire_prescriptions cron task), cancelling leftover reminders', async () => {
       const over = await prescription();
       const running = await prescription();
-      await testContext().knex('prescriptions').where({ id: over.id }).update({ lastDoseAt: new Date(Date.now() - 60_000) });
+      await testContext()
+        .knex('prescriptions')
+        .where({ id: over.id })
+        .update({ lastDoseAt: new Date(Date.now() - 60_000) });
       expect((await jobsFor(`send_medication_reminder:${over.id}:`)).length).to.be.greaterThan(0);
       await db().transaction((trx) => addJob(trx, 'expire_prescriptions', {}));
-      await waitUntil(async () => (await testContext().knex('prescriptions').where({ id: over.id }).first()).status === 'expired', 10_000, 'expiry');
+      await waitUntil(
+        async () =>
+          (await testContext().knex('prescriptions').where({ id: over.id }).first()).status === 'expired',
+        10_000,
+        'expiry',
+      );
       expect(await jobsFor(`send_medication_reminder:${over.id}:`)).to.have.length(0);
-      expect((await doses(over.id)).every((d) => d.status === 'cancelled' && d.reason === 'prescription_expired')).to.equal(true);
-      expect((await testContext().knex('prescriptions').where({ id: running.id }).first()).status).to.equal('active');
-      const audit = await testContext().knex('auditEvents').where({ entity: 'prescription', entityId: over.id, action: 'expire' });
+      expect(
+        (await doses(over.id)).every((d) => d.status === 'cancelled' && d.reason === 'prescription_expired'),
+      ).to.equal(true);
+      expect((await testContext().knex('prescriptions').where({ id: running.id }).first()).status).to.equal(
+        'active',
+      );
+      const audit = await testContext()
+        .knex('auditEvents')
+        .where({ entity: 'prescription', entityId: over.id, action: 'expire' });
       expect(audit).to.have.length(1);
       expect(await expirePrescriptions()).to.equal(0);
       const res = await api.as(over.patient.token).get(`/prescriptions/${over.id}`);

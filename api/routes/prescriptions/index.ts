@@ -1,11 +1,27 @@
-import { createPrescription, type CreatePrescriptionInput } from '../../../domain/prescriptions/create-prescription.js';
+import {
+  createPrescription,
+  type CreatePrescriptionInput,
+} from '../../../domain/prescriptions/create-prescription.js';
 import { deletePrescription } from '../../../domain/prescriptions/delete-prescription.js';
-import { getPrescription, listPatientPrescriptions, type ListPrescriptionsQuery } from '../../../domain/prescriptions/read-prescriptions.js';
-import { optOutOfReminders, updatePrescription, type UpdatePrescriptionInput } from '../../../domain/prescriptions/update-prescription.js';
+import {
+  getPrescription,
+  listPatientPrescriptions,
+  type ListPrescriptionsQuery,
+} from '../../../domain/prescriptions/read-prescriptions.js';
+import {
+  optOutOfReminders,
+  updatePrescription,
+  type UpdatePrescriptionInput,
+} from '../../../domain/prescriptions/update-prescription.js';
 import { defineRoutes } from '../../route.js';
 import { idParams, listOf } from '../../schemas.js';
 import { presentPrescription } from './present.js';
-import { createPrescriptionBody, listPrescriptionsQuery, prescriptionSchema, updatePrescriptionBody } from './schemas.js';
+import {
+  createPrescriptionBody,
+  listPrescriptionsQuery,
+  prescriptionSchema,
+  updatePrescriptionBody,
+} from './schemas.js';
 
 const READERS = ['patient', 'doctor', 'nurse', 'staff', 'admin'] as const;
 
@@ -21,7 +37,10 @@ export const prescriptionsRoutes = defineRoutes([
     status: 201,
     body: createPrescriptionBody,
     response: prescriptionSchema,
-    handler: async (ctx) => presentPrescription(await createPrescription(ctx.state.actor!, ctx.state.body as CreatePrescriptionInput)),
+    handler: async (ctx) =>
+      presentPrescription(
+        await createPrescription(ctx.state.actor!, ctx.state.body as CreatePrescriptionInput),
+      ),
   },
   {
     method: 'GET',
@@ -32,20 +51,28 @@ export const prescriptionsRoutes = defineRoutes([
     access: [...READERS],
     params: idParams,
     response: prescriptionSchema,
-    handler: async (ctx) => presentPrescription(await getPrescription(ctx.state.actor!, ctx.state.params.id as string)),
+    handler: async (ctx) =>
+      presentPrescription(await getPrescription(ctx.state.actor!, ctx.state.params.id as string)),
   },
   {
     method: 'PATCH',
     path: '/prescriptions/:id',
     operationId: 'updatePrescription',
-    summary: 'Change a prescription: the prescribing doctor its notes and medications, the patient only remindersEnabled',
+    summary:
+      'Change a prescription: the prescribing doctor its notes and medications, the patient only remindersEnabled',
     tags: ['prescriptions'],
     access: ['doctor', 'patient'],
     params: idParams,
     body: updatePrescriptionBody,
     response: prescriptionSchema,
     handler: async (ctx) =>
-      presentPrescription(await updatePrescription(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as UpdatePrescriptionInput)),
+      presentPrescription(
+        await updatePrescription(
+          ctx.state.actor!,
+          ctx.state.params.id as string,
+          ctx.state.body as UpdatePrescriptionInput,
+        ),
+      ),
   },
   {
     method: 'DELETE',
@@ -69,7 +96,8 @@ export const prescriptionsRoutes = defineRoutes([
     access: ['patient'],
     params: idParams,
     response: prescriptionSchema,
-    handler: async (ctx) => presentPrescription(await optOutOfReminders(ctx.state.actor!, ctx.state.params.id as string)),
+    handler: async (ctx) =>
+      presentPrescription(await optOutOfReminders(ctx.state.actor!, ctx.state.params.id as string)),
   },
   {
     method: 'GET',
@@ -82,7 +110,11 @@ export const prescriptionsRoutes = defineRoutes([
     query: listPrescriptionsQuery,
     response: listOf(prescriptionSchema),
     handler: async (ctx) => {
-      const page = await listPatientPrescriptions(ctx.state.actor!, ctx.state.params.id as string, ctx.state.query as unknown as ListPrescriptionsQuery);
+      const page = await listPatientPrescriptions(
+        ctx.state.actor!,
+        ctx.state.params.id as string,
+        ctx.state.query as unknown as ListPrescriptionsQuery,
+      );
       return { items: page.items.map(presentPrescription), nextCursor: page.nextCursor };
     },
   },

@@ -3,7 +3,11 @@ import { MAX_TIMES_PER_DAY } from '../../../domain/prescriptions/dose-plan.js';
 import { PRESCRIPTION_STATUSES } from '../../../domain/prescriptions/prescription.js';
 import { date, dateTime, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
 
-const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, in the patient’s time zone' } as const;
+const hhmm = {
+  type: 'string',
+  pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+  description: 'HH:MM, in the patient’s time zone',
+} as const;
 const medicationName = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const notes = { type: ['string', 'null'], maxLength: 5000 } as const;
 
@@ -24,7 +28,10 @@ export const medicationInputSchema = objectSchema(
 
 const medications = { type: 'array', items: medicationInputSchema, minItems: 1, maxItems: 20 } as const;
 
-export const createPrescriptionBody = objectSchema({ appointmentId: uuid, notes, medications }, ['appointmentId', 'medications']);
+export const createPrescriptionBody = objectSchema({ appointmentId: uuid, notes, medications }, [
+  'appointmentId',
+  'medications',
+]);
 
 export const updatePrescriptionBody = objectSchema(
   { notes, medications, remindersEnabled: { type: 'boolean' } },
@@ -32,7 +39,10 @@ export const updatePrescriptionBody = objectSchema(
   { minProperties: 1 },
 );
 
-export const listPrescriptionsQuery = objectSchema({ ...pageQueryProps, status: { enum: [...PRESCRIPTION_STATUSES] } });
+export const listPrescriptionsQuery = objectSchema({
+  ...pageQueryProps,
+  status: { enum: [...PRESCRIPTION_STATUSES] },
+});
 
 export const medicationSchema = {
   type: 'object',
@@ -49,7 +59,17 @@ export const medicationSchema = {
 
 export const prescriptionSchema = {
   type: 'object',
-  required: ['id', 'appointmentId', 'patientId', 'doctorId', 'status', 'remindersEnabled', 'medications', 'createdAt', 'updatedAt'],
+  required: [
+    'id',
+    'appointmentId',
+    'patientId',
+    'doctorId',
+    'status',
+    'remindersEnabled',
+    'medications',
+    'createdAt',
+    'updatedAt',
+  ],
   properties: {
     id: uuid,
     appointmentId: uuid,

@@ -4,7 +4,13 @@ import { updateReview, type UpdateReviewInput } from '../../../domain/reviews/up
 import { defineRoutes } from '../../route.js';
 import { idParams } from '../../schemas.js';
 import { presentReview } from './present.js';
-import { createReviewBody, listReviewsQuery, reviewListSchema, reviewSchema, updateReviewBody } from './schemas.js';
+import {
+  createReviewBody,
+  listReviewsQuery,
+  reviewListSchema,
+  reviewSchema,
+  updateReviewBody,
+} from './schemas.js';
 
 /** Reviews (SPEC module 12): one per completed appointment by its patient; doctors' ratings kept exact. */
 export const reviewsRoutes = defineRoutes([
@@ -20,7 +26,13 @@ export const reviewsRoutes = defineRoutes([
     body: createReviewBody,
     response: reviewSchema,
     handler: async (ctx) =>
-      presentReview(await createReview(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as CreateReviewInput)),
+      presentReview(
+        await createReview(
+          ctx.state.actor!,
+          ctx.state.params.id as string,
+          ctx.state.body as CreateReviewInput,
+        ),
+      ),
   },
   {
     method: 'PATCH',
@@ -33,7 +45,13 @@ export const reviewsRoutes = defineRoutes([
     body: updateReviewBody,
     response: reviewSchema,
     handler: async (ctx) =>
-      presentReview(await updateReview(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as UpdateReviewInput)),
+      presentReview(
+        await updateReview(
+          ctx.state.actor!,
+          ctx.state.params.id as string,
+          ctx.state.body as UpdateReviewInput,
+        ),
+      ),
   },
   {
     method: 'GET',
@@ -46,7 +64,10 @@ export const reviewsRoutes = defineRoutes([
     query: listReviewsQuery,
     response: reviewListSchema,
     handler: async (ctx) => {
-      const page = await listDoctorReviews(ctx.state.params.id as string, ctx.state.query as unknown as ListReviewsQuery);
+      const page = await listDoctorReviews(
+        ctx.state.params.id as string,
+        ctx.state.query as unknown as ListReviewsQuery,
+      );
       return { ...page, items: page.items.map(presentReview) };
     },
   },

@@ -11,7 +11,15 @@ export const listReviewsQuery = objectSchema({ ...pageQueryProps });
 export const reviewSchema = {
   type: 'object',
   required: ['id', 'appointmentId', 'doctorId', 'rating', 'createdAt', 'updatedAt'],
-  properties: { id: uuid, appointmentId: uuid, doctorId: uuid, rating, comment: { type: 'string' }, createdAt: dateTime, updatedAt: dateTime },
+  properties: {
+    id: uuid,
+    appointmentId: uuid,
+    doctorId: uuid,
+    rating,
+    comment: { type: 'string' },
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
 } as const;
 
 /** The `{items, nextCursor}` envelope plus the doctor's current `rating` and `ratingCount`. */

@@ -7,6 +7,12 @@ import { topUpMedicationRemindersTask } from './top_up_medication_reminders.js';
 
 /** Prescriptions (medication reminders, expiry) and reviews. */
 export const prescriptionsTasks: TaskGroup = {
-  tasks: [sendMedicationReminderTask, scheduleMedicationDosesTask, topUpMedicationRemindersTask, expirePrescriptionsTask, sendReviewReceivedTask],
+  tasks: [
+    sendMedicationReminderTask,
+    scheduleMedicationDosesTask,
+    topUpMedicationRemindersTask,
+    expirePrescriptionsTask,
+    sendReviewReceivedTask,
+  ],
   crontab: ['*/15 * * * * top_up_medication_reminders ?max=1', '7 * * * * expire_prescriptions ?max=1'],
 };

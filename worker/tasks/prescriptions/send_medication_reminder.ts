@@ -22,6 +22,10 @@ export const sendMedicationReminderTask = defineTask(
   },
   async ({ doseId }, helpers) => {
     const outcome = await sendMedicationReminder(doseId);
-    if (outcome !== 'sent') services().logger.debug({ task: 'send_medication_reminder', jobId: helpers.job.id, doseId, outcome }, 'reminder not sent');
+    if (outcome !== 'sent')
+      services().logger.debug(
+        { task: 'send_medication_reminder', jobId: helpers.job.id, doseId, outcome },
+        'reminder not sent',
+      );
   },
 );

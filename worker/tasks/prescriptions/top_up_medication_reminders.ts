@@ -9,6 +9,10 @@ declare module '../../../db/jobs.js' {
 }
 
 /** Cron (every 15 minutes): queues a window top-up for each active prescription running short of doses. */
-export const topUpMedicationRemindersTask = defineTask('top_up_medication_reminders', { type: 'object' }, async () => {
-  await queueReminderTopUps();
-});
+export const topUpMedicationRemindersTask = defineTask(
+  'top_up_medication_reminders',
+  { type: 'object' },
+  async () => {
+    await queueReminderTopUps();
+  },
+);
