@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { testContext } from '../helpers/context.js';
 import { createAppointment, createUser, type TestUser } from '../helpers/factories.js';
-import { api, errorOf } from '../helpers/http.js';
+import { api, errorOf, request } from '../helpers/http.js';
 
 const doctorRow = async (id: string) =>
   (await testContext().knex('doctors').where({ id }).first()) as {
@@ -196,5 +196,20 @@ describe('reviews API', () => {
       400,
     );
     expect(await doctorRow(v.doctor.id)).to.include({ ratingCount: 1, ratingSum: 3 });
+  });
+
+  it('documents the prescriptions and reviews routes in /openapi.json', async () => {
+    const { body } = await request('GET', '/openapi.json');
+    for (const path of [
+      '/api/v1/prescriptions',
+      '/api/v1/prescriptions/{id}',
+      '/api/v1/prescriptions/{id}/reminders/opt-out',
+      '/api/v1/patients/{id}/prescriptions',
+      '/api/v1/appointments/{id}/review',
+      '/api/v1/reviews/{id}',
+      '/api/v1/doctors/{id}/reviews',
+    ]) {
+      expect(body.paths, path).to.have.property(path);
+    }
   });
 });

@@ -98,8 +98,14 @@ let appointmentSlot = 0;
  * Inserts an appointment row directly (no booking rules): `status` defaults to `completed`, and each
  * call gets its own hour so confirmed appointments never trip the no-overlap constraint.
  */
-export async function createAppointment(doctorId: string, patientId: string, status = 'completed'): Promise<{ id: string }> {
-  const startsAt = new Date(Date.UTC(2026, 0, 1) + ++appointmentSlot * 3600_000 + Math.floor(Math.random() * 1e6) * 7200_000);
+export async function createAppointment(
+  doctorId: string,
+  patientId: string,
+  status = 'completed',
+): Promise<{ id: string }> {
+  const startsAt = new Date(
+    Date.UTC(2026, 0, 1) + ++appointmentSlot * 3600_000 + Math.floor(Math.random() * 1e6) * 7200_000,
+  );
   const [row] = await testContext()
     .knex('appointments')
     .insert({ doctorId, patientId, startsAt, endsAt: new Date(startsAt.getTime() + 1800_000), status })
