@@ -80,8 +80,8 @@ export interface RecoveredWorker {
  * Unlocks the jobs of worker pools presumed dead, with `graphile_worker.force_unlock_workers`, and
  * records each recovery in `worker_recoveries`. A pool is presumed dead when its heartbeat is older
  * than `staleSeconds`, or — for a pool that never wrote a heartbeat (a process without clinicflow's
- * extensions) — when its lock is older than that. Stale heartbeat rows are removed afterwards; a
- * pool that was only slow writes its row again at its next beat.
+ * extensions) — when its lock is older than that. `staleSeconds` must exceed the heartbeat period
+ * with margin, or live pools are taken for dead.
  *
  * Unlocked jobs run again elsewhere; if the "dead" process was in fact alive, the job may run twice,
  * which tasks tolerate (they re-read state and are idempotent).
@@ -113,9 +113,12 @@ export async function recoverStaleWorkers(knex: Knex, staleSeconds: number): Pro
       const jobs = dead.reduce((n, d) => n + d.jobIds.length, 0);
       await trx.raw(`select pg_notify('jobs:insert', json_build_object('count', ?::int)::text)`, [jobs]);
     }
-    await trx.raw('delete from worker_heartbeats where last_seen < now() - make_interval(secs => ?)', [
-      staleSeconds,
-    ]);
+    // Rows of recovered pools go (a pool that was only slow re-creates its row at its next beat);
+    // rows of pools that died holding nothing are kept a day for the post-mortem, then dropped.
+    await trx.raw(
+      `delete from worker_heartbeats where worker_id = any(?::text[]) or last_seen < now() - interval '1 day'`,
+      [dead.map((d) => d.workerId)],
+    );
     return dead;
   });
 }

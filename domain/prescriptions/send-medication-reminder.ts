@@ -30,8 +30,9 @@ export const reminderLedgerKey = (doseId: string) => `medication_reminder:${dose
  *    `medication_reminder:<doseId>`. Any later run for a `sent` dose (a retry after an SMTP
  *    failure or a crash between claim and send) delivers again through the same ledger, so the
  *    email is sent once, or late after a crash, but never twice.
- * A dose that cannot be claimed is marked `cancelled` (prescription changed) or `skipped`
- * (opted out, or more than REMINDER_LATE_MINUTES late) so its history says why.
+ * A dose that cannot be claimed is marked `cancelled` (prescription changed, reminders off) or `skipped`
+ * (more than REMINDER_LATE_MINUTES late, or a patient with no active account and no email address)
+ * so its history says why.
  */
 export async function sendMedicationReminder(doseId: string): Promise<ReminderOutcome> {
   const knex = db();
@@ -48,7 +49,14 @@ export async function sendMedicationReminder(doseId: string): Promise<ReminderOu
     const dose = rows[0];
     if (!dose) return undefined;
     const ctx = await reminderContext(trx, dose);
-    if (ctx?.userId) {
+    if (!ctx?.userId && !ctx?.email) {
+      // No active account and no address: nothing can be delivered, and the history says so.
+      await trx('medicationDoses')
+        .where({ id: dose.id })
+        .update({ status: 'skipped', sentAt: null, reason: 'no_channel' });
+      return 'no_channel' as const;
+    }
+    if (ctx.userId) {
       await notifyUser(trx, {
         userId: ctx.userId,
         type: 'medication',
@@ -66,6 +74,7 @@ export async function sendMedicationReminder(doseId: string): Promise<ReminderOu
   });
 
   if (!claimed) return settleUnclaimed(doseId);
+  if (claimed === 'no_channel') return 'skipped';
   await deliver(claimed);
   return 'sent';
 }

@@ -38,9 +38,6 @@ async function prescribe(s: Scene, body: Record<string, unknown> = {}) {
   return res.body as { id: string; [k: string]: unknown };
 }
 
-/** jobsFor() rows come from a raw query, whose columns keep their snake_case names. */
-const runAtOf = (j: object) => new Date((j as { run_at: string }).run_at).getTime();
-
 const doses = (prescriptionId: string) =>
   testContext()
     .knex('medicationDoses')
@@ -126,7 +123,7 @@ describe('prescriptions API', () => {
       );
       for (const j of jobs) {
         const d = rows.find((r) => j.key!.endsWith(r.id))!;
-        expect(runAtOf(j)).to.equal(d.remindAt.getTime());
+        expect(new Date(j.run_at).getTime()).to.equal(d.remindAt.getTime());
       }
     });
 
@@ -162,12 +159,10 @@ describe('prescriptions API', () => {
           .post('/prescriptions', { appointmentId: s.appointmentId, medications: [med()] });
         expect(res.status, role).to.equal(403);
       }
-      res = await api
-        .as(s.doctor.token)
-        .post('/prescriptions', {
-          appointmentId: '00000000-0000-4000-8000-000000000000',
-          medications: [med()],
-        });
+      res = await api.as(s.doctor.token).post('/prescriptions', {
+        appointmentId: '00000000-0000-4000-8000-000000000000',
+        medications: [med()],
+      });
       expect(res.status).to.equal(404);
       expect(
         await testContext().knex('prescriptions').where({ appointmentId: s.appointmentId }),
@@ -199,12 +194,10 @@ describe('prescriptions API', () => {
         expect(res.status, JSON.stringify(body).slice(0, 200)).to.equal(400);
         expect(errorOf(res).code).to.equal('validation_failed');
       }
-      const malformed = await api
-        .as(s.doctor.token)
-        .post('/prescriptions', undefined, {
-          rawBody: '{"appointmentId":',
-          headers: { 'content-type': 'application/json' },
-        });
+      const malformed = await api.as(s.doctor.token).post('/prescriptions', undefined, {
+        rawBody: '{"appointmentId":',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(malformed.status).to.equal(400);
       expect(
         await testContext().knex('prescriptions').where({ appointmentId: s.appointmentId }),

@@ -15,7 +15,7 @@ import { queueReminderTopUps } from '../../domain/prescriptions/top-up-reminders
 import { createLogger } from '../../lib/logger.js';
 import { startWorker, type WorkerHandle } from '../../worker/index.js';
 import { testContext } from '../helpers/context.js';
-import { createAppointment, createUser, type TestUser } from '../helpers/factories.js';
+import { createAppointment, createUser, createWalkInPatient, type TestUser } from '../helpers/factories.js';
 import { api } from '../helpers/http.js';
 import { drainJobs, jobsFor } from '../helpers/jobs.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -145,9 +145,7 @@ describe('medication reminders', () => {
         ['2027-03-28T06:00:00.000Z', '2027-03-28T05:50:00.000Z'],
       ]);
       const jobs = await jobsFor(`send_medication_reminder:${p.id}:`);
-      expect(jobs.map((j) => iso(new Date((j as unknown as { run_at: string }).run_at)))).to.deep.equal(
-        rows.map((d) => iso(d.remindAt)),
-      );
+      expect(jobs.map((j) => iso(new Date(j.run_at)))).to.deep.equal(rows.map((d) => iso(d.remindAt)));
     });
 
     it('keeps a 90-day, 4-times-a-day prescription to a small rolling window that the top-up cron refills without duplicates', async () => {
@@ -281,6 +279,37 @@ describe('medication reminders', () => {
         [c.id]: 'opted_out',
       });
       expect(testContext().smtp.to(p.patient.email)).to.have.length(0);
+    });
+    it('skips a walk-in patient with no email address (no_channel) and emails one who has an address', async () => {
+      const doctor = await createUser('doctor');
+      const silent = await createWalkInPatient();
+      const address = `walkin-${Date.now().toString(36)}@test.clinicflow.dev`;
+      const reachable = await createWalkInPatient({ email: address });
+      const results: string[] = [];
+      for (const patient of [silent, reachable]) {
+        const { id: appointmentId } = await createAppointment(doctor.id, patient.id);
+        const res = await api.as(doctor.token).post('/prescriptions', {
+          appointmentId,
+          medications: [
+            {
+              name: 'Folic acid',
+              dosage: '5 mg',
+              doseTimes: ['10:00'],
+              startDate: tomorrow(),
+              durationDays: 3,
+            },
+          ],
+        });
+        expect(res.status, res.text).to.equal(201);
+        const [dose] = await doses(res.body.id);
+        await makeDue(dose.id);
+        results.push(await sendMedicationReminder(dose.id));
+        const [row] = await testContext().knex('medicationDoses').where({ id: dose.id });
+        expect(row.status).to.equal(patient === silent ? 'skipped' : 'sent');
+      }
+      expect(results).to.deep.equal(['skipped', 'sent']);
+      const mail = await testContext().smtp.waitFor(address, (m) => m.subject.includes('Folic acid'));
+      expect(mail.text).to.contain(`Hello ${reachable.name}`);
     });
   });
 

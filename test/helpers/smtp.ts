@@ -22,6 +22,8 @@ export class SmtpInbox {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // Do not wait 30 s for pooled client connections at teardown.
+    closeTimeout: 1000,
     onRcptTo: (_address, _session, cb) => {
       if (this.rejections > 0) {
         this.rejections -= 1;
