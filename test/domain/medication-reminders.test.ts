@@ -56,12 +56,16 @@ async function prescription(
   return { id: res.body.id, patient, doctor };
 }
 
-/** Moves one scheduled dose so that it is due now (reminder time just passed, dose in five minutes). */
-async function makeDue(doseId: string): Promise<void> {
+/**
+ * Moves one scheduled dose so that it is due now (reminder time just passed, dose in about five
+ * minutes); `nth` keeps several moved doses of one medication on distinct instants.
+ */
+async function makeDue(doseId: string, nth = 0): Promise<void> {
+  const doseAt = new Date(Date.now() + 5 * 60_000 + nth * 1000);
   await testContext()
     .knex('medicationDoses')
     .where({ id: doseId })
-    .update({ doseAt: new Date(Date.now() + 5 * 60_000), remindAt: new Date(Date.now() - 5 * 60_000) });
+    .update({ doseAt, remindAt: new Date(doseAt.getTime() - 10 * 60_000) });
 }
 
 describe('medication reminders', () => {
@@ -259,7 +263,7 @@ describe('medication reminders', () => {
         ],
       });
       const [a, b, c] = await doses(p.id);
-      for (const d of [a, b, c]) await makeDue(d.id);
+      for (const [i, d] of [a, b, c].entries()) await makeDue(d.id, i);
       await testContext().knex('medicationDoses').where({ id: a.id }).update({ prescriptionVersion: 0 });
       expect(await sendMedicationReminder(a.id)).to.equal('cancelled');
       await testContext()
