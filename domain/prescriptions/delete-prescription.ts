@@ -17,14 +17,12 @@ export function deletePrescription(actor: Actor, id: string): Promise<void> {
     if (row.doctorId !== actor.userId) await denyChange(actor, row, 'delete', 'not_prescriber');
     if (row.status === 'deleted')
       throw new ConflictError('invalid_state', 'The prescription is already deleted.');
-    await trx('prescriptions')
-      .where({ id })
-      .update({
-        status: 'deleted',
-        deletedAt: trx.fn.now(),
-        deletedBy: actor.userId,
-        updatedAt: trx.fn.now(),
-      });
+    await trx('prescriptions').where({ id }).update({
+      status: 'deleted',
+      deletedAt: trx.fn.now(),
+      deletedBy: actor.userId,
+      updatedAt: trx.fn.now(),
+    });
     const cancelled = await cancelPendingDoses(trx, id, 'prescription_deleted');
     await recordAudit(
       actor,
