@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { queueObjectDeletion } from '../files/delete-stored-object.js';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
-import { addJob } from '../../db/jobs.js';
 import { db } from '../../db/knex.js';
 import { withTransaction } from '../../db/transaction.js';
 import { services } from '../../lib/services.js';
@@ -66,8 +66,7 @@ export async function resizeAvatar(userId: string, key: string): Promise<'ready'
       .where({ id: userId })
       .update({ avatarUrl: avatarUrl(userId, version.slice(0, 8)), updatedAt: trx.fn.now() });
     for (const old of [key, current.currentKey]) {
-      if (old)
-        await addJob(trx, 'delete_stored_object', { key: old }, { jobKey: `delete_stored_object:${old}` });
+      if (old) await queueObjectDeletion(trx, old);
     }
     return true;
   });
@@ -81,7 +80,7 @@ async function recordFailure(userId: string, key: string, reason: string): Promi
       .where({ userId, pendingKey: key })
       .update({ status: 'failed', pendingKey: null, error: reason.slice(0, 500), updatedAt: trx.fn.now() });
     if (!n) return 'skipped';
-    await addJob(trx, 'delete_stored_object', { key }, { jobKey: `delete_stored_object:${key}` });
+    await queueObjectDeletion(trx, key);
     return 'failed';
   });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { discardUnreferencedObject, queueObjectDeletion } from '../files/delete-stored-object.js';
 import type { IncomingMessage } from 'node:http';
 import { addJob } from '../../db/jobs.js';
-import { db } from '../../db/knex.js';
 import { withTransaction } from '../../db/transaction.js';
 import { services } from '../../lib/services.js';
 import { storage } from '../../lib/storage.js';
@@ -31,12 +31,7 @@ export async function uploadAvatar(
       const previous = (await trx('userAvatars').where({ userId: actor.userId }).forUpdate().first()) as
         UserAvatarRow | undefined;
       if (previous?.pendingKey) {
-        await addJob(
-          trx,
-          'delete_stored_object',
-          { key: previous.pendingKey },
-          { jobKey: `delete_stored_object:${previous.pendingKey}` },
-        );
+        await queueObjectDeletion(trx, previous.pendingKey);
       }
       await trx('userAvatars')
         .insert({
@@ -56,17 +51,7 @@ export async function uploadAvatar(
       );
     });
   } catch (err) {
-    // Nothing refers to the object any more; if removing it now fails, a job retries later.
-    await storage()
-      .delete(file.key)
-      .catch(() =>
-        addJob(
-          db(),
-          'delete_stored_object',
-          { key: file.key },
-          { jobKey: `delete_stored_object:${file.key}` },
-        ),
-      );
+    await discardUnreferencedObject(file.key);
     throw err;
   }
   return { avatarStatus: 'pending' };

@@ -1,4 +1,4 @@
-import { addJob } from '../../db/jobs.js';
+import { queueObjectDeletion } from '../files/delete-stored-object.js';
 import { withTransaction } from '../../db/transaction.js';
 import { ForbiddenError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/record-audit.js';
@@ -23,7 +23,7 @@ export async function deleteReport(actor: Actor, reportId: string): Promise<void
     if (!updated) return;
     // The thumbnail key is derived, not read: a thumbnail job still running now writes exactly there.
     for (const key of [report.storageKey, thumbnailKey(report.id)]) {
-      await addJob(trx, 'delete_stored_object', { key }, { jobKey: `delete_stored_object:${key}` });
+      await queueObjectDeletion(trx, key);
     }
     await recordAudit(
       actor,

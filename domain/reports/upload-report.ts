@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { discardUnreferencedObject } from '../files/delete-stored-object.js';
 import type { IncomingMessage } from 'node:http';
 import { addJob } from '../../db/jobs.js';
-import { db } from '../../db/knex.js';
 import { withTransaction } from '../../db/transaction.js';
 import { ValidationError, type ErrorDetail } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
@@ -94,17 +94,7 @@ export async function uploadReport(
       return row;
     });
   } catch (err) {
-    // Nothing refers to the object any more; if removing it now fails, a job retries later.
-    await storage()
-      .delete(file.key)
-      .catch(() =>
-        addJob(
-          db(),
-          'delete_stored_object',
-          { key: file.key },
-          { jobKey: `delete_stored_object:${file.key}` },
-        ),
-      );
+    await discardUnreferencedObject(file.key);
     throw err;
   }
 }
