@@ -141,13 +141,11 @@ describe('reminders API', () => {
     for (const h of [3, 1, 2]) {
       ids.push(
         (
-          await api
-            .as(patient.token)
-            .post('/reminders', {
-              patientId: patient.patientId,
-              message: `m${h}`,
-              dueAt: inSeconds(h * 3600),
-            })
+          await api.as(patient.token).post('/reminders', {
+            patientId: patient.patientId,
+            message: `m${h}`,
+            dueAt: inSeconds(h * 3600),
+          })
         ).body.id,
       );
     }
