@@ -1,7 +1,8 @@
 /**
  * Job throughput and enqueue → start latency: clinicflow's worker setup (startWorker with job history
- * and heartbeats attached) against bare graphile-worker `run()` with the same concurrency, on the
- * same database server in the same run.
+ * and heartbeats attached) against bare graphile-worker `run()` with the same concurrency and the same
+ * graphile-worker options, on the same database server in the same run. Each comparison is made twice:
+ * with graphile-worker's default options on both sides, and with clinicflow's preset on both sides.
  */
 import { EventEmitter } from 'node:events';
 import { Logger, run, runMigrations, type Task, type WorkerEvents } from 'graphile-worker';
@@ -11,51 +12,65 @@ import { connectDatabase, disconnectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
-import { startWorker } from '../worker/index.js';
+import { WORKER_PRESET, startWorker } from '../worker/index.js';
 import { fmt, freshDatabase, percentile, type BenchResult } from './lib.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const CONCURRENCY = 10;
 const LATENCY_SAMPLES = 500;
+/** How long the throughput loop may wait for the queue to drain before it gives up. */
+const DRAIN_LIMIT_MS = 120_000;
 
-type Starter = (url: string, taskList: Record<string, Task>) => Promise<{ stop(): Promise<void> }>;
+export type Starter = (
+  url: string,
+  taskList: Record<string, Task>,
+) => Promise<{ stop(): Promise<void> }>;
 
-const clinicflowWorker: Starter = async (url, taskList) => {
-  const logger = createLogger('silent');
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url });
-  const handle = await startWorker({
-    connectionString: url,
-    concurrency: CONCURRENCY,
-    logger,
-    taskList,
-    crontab: '',
-    onEvents: workerExtensions(config, logger),
-  });
-  return { stop: () => handle.stop() };
-};
+/** clinicflow's worker: startWorker with job history and heartbeats (unless `history` is false). */
+export const clinicflowWorker =
+  (preset: GraphileConfig.Preset = WORKER_PRESET, history = true, concurrency = CONCURRENCY): Starter =>
+  async (url, taskList) => {
+    const logger = createLogger('silent');
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url });
+    const handle = await startWorker({
+      connectionString: url,
+      concurrency,
+      logger,
+      taskList,
+      crontab: '',
+      preset,
+      onEvents: history ? workerExtensions(config, logger) : undefined,
+    });
+    return { stop: () => handle.stop() };
+  };
 
 // Bare graphile-worker's default logger prints a line per job; silenced so the baseline is not handicapped.
 const silent = new Logger(() => () => {});
 
-const bareWorker: Starter = async (url, taskList) => {
-  const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY + 4 });
-  pool.on('error', () => {});
-  const runner = await run({
-    pgPool: pool,
-    concurrency: CONCURRENCY,
-    taskList,
-    noHandleSignals: true,
-    pollInterval: 1000,
-    events: new EventEmitter() as WorkerEvents,
-    logger: silent,
-  });
-  return {
-    async stop() {
-      await runner.stop();
-      await pool.end();
-    },
+/** Bare graphile-worker `run()` with its own pool, the same concurrency and the given preset. */
+export const bareWorker =
+  (preset: GraphileConfig.Preset = WORKER_PRESET, concurrency = CONCURRENCY): Starter =>
+  async (url, taskList) => {
+    const pool = new pg.Pool({ connectionString: url, max: concurrency + 4 });
+    pool.on('error', () => {});
+    pool.on('connect', (c) => c.on('error', () => {}));
+    const runner = await run({
+      pgPool: pool,
+      concurrency,
+      taskList,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      events: new EventEmitter() as WorkerEvents,
+      logger: silent,
+      preset,
+    });
+    return {
+      async stop() {
+        await runner.stop();
+        await pool.end();
+      },
+    };
   };
-};
 
 async function throughput(url: string, start: Starter): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
@@ -74,8 +89,10 @@ async function throughput(url: string, start: Starter): Promise<number> {
   });
   await all;
   // Completion is written after the task returns: wait until the queue is really empty.
-  while ((await pool.query('select count(*)::int as n from graphile_worker.jobs')).rows[0].n > 0)
+  while ((await pool.query('select count(*)::int as n from graphile_worker.jobs')).rows[0].n > 0) {
+    if (performance.now() - t0 > DRAIN_LIMIT_MS) throw new Error('jobs did not drain');
     await new Promise((r) => setTimeout(r, 5));
+  }
   const seconds = (performance.now() - t0) / 1000;
   await worker.stop();
   await pool.end();
@@ -105,36 +122,59 @@ async function latency(url: string, start: Starter): Promise<number[]> {
   return samples;
 }
 
+/** A database with clinicflow's schema (job history tables) and graphile-worker's. */
+async function jobsDatabase() {
+  const db = await freshDatabase();
+  const knex = connectDatabase(db.url, 4);
+  await migrateDatabase(knex, db.url);
+  await disconnectDatabase();
+  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  await runMigrations({ pgPool: pool });
+  await pool.end();
+  return db;
+}
+
+/** Best of two alternating runs each, so one cold run does not decide the ratio. */
+async function compareThroughput(url: string, ours: Starter, bare: Starter): Promise<[number, number]> {
+  const b1 = await throughput(url, bare);
+  const o1 = await throughput(url, ours);
+  const b2 = await throughput(url, bare);
+  const o2 = await throughput(url, ours);
+  return [Math.max(o1, o2), Math.max(b1, b2)];
+}
+
+const throughputRow = (label: string, ours: number, bare: number): BenchResult => ({
+  name: `job throughput, ${label} (${JOBS.toLocaleString('en-US')} no-op jobs, concurrency ${CONCURRENCY})`,
+  clinicflow: `${fmt(ours, 0)} jobs/s`,
+  baseline: `${fmt(bare, 0)} jobs/s (bare graphile-worker, same options)`,
+  ratio: fmt(ours / bare, 2),
+  target: '≥ 0.90',
+  met: ours / bare >= 0.9,
+});
+
 /** Runs the job benchmarks and returns their result rows. */
 export async function benchJobs(): Promise<BenchResult[]> {
-  const db = await freshDatabase();
+  const db = await jobsDatabase();
   try {
-    const knex = connectDatabase(db.url, 4);
-    await migrateDatabase(knex, db.url);
-    await disconnectDatabase();
-    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
-    await runMigrations({ pgPool: pool });
-    await pool.end();
-    // Alternate and keep the best of two so one cold run does not decide the ratio.
-    const bare = Math.max(await throughput(db.url, bareWorker), await throughput(db.url, bareWorker));
-    const ours = Math.max(
-      await throughput(db.url, clinicflowWorker),
-      await throughput(db.url, clinicflowWorker),
+    const defaults: GraphileConfig.Preset = {};
+    const [oursDefault, bareDefault] = await compareThroughput(
+      db.url,
+      clinicflowWorker(defaults),
+      bareWorker(defaults),
     );
-    const bareLat = await latency(db.url, bareWorker);
-    const ourLat = await latency(db.url, clinicflowWorker);
+    const [oursPreset, barePreset] = await compareThroughput(
+      db.url,
+      clinicflowWorker(WORKER_PRESET),
+      bareWorker(WORKER_PRESET),
+    );
+    const bareLat = await latency(db.url, bareWorker(WORKER_PRESET));
+    const ourLat = await latency(db.url, clinicflowWorker(WORKER_PRESET));
     const p = (s: number[], q: number) => percentile(s, q);
     return [
+      throughputRow("graphile-worker's default options", oursDefault, bareDefault),
+      throughputRow("clinicflow's worker preset", oursPreset, barePreset),
       {
-        name: `job throughput (${JOBS.toLocaleString('en-US')} no-op jobs, concurrency ${CONCURRENCY})`,
-        clinicflow: `${fmt(ours, 0)} jobs/s`,
-        baseline: `${fmt(bare, 0)} jobs/s (bare graphile-worker)`,
-        ratio: fmt(ours / bare, 2),
-        target: '≥ 0.90',
-        met: ours / bare >= 0.9,
-      },
-      {
-        name: 'enqueue → start latency p50',
+        name: 'enqueue → start latency p50 (one job at a time)',
         clinicflow: `${fmt(p(ourLat, 50), 2)} ms`,
         baseline: `${fmt(p(bareLat, 50), 2)} ms`,
         ratio: fmt(p(bareLat, 50) / p(ourLat, 50), 2),
@@ -150,6 +190,35 @@ export async function benchJobs(): Promise<BenchResult[]> {
         met: null,
       },
     ];
+  } finally {
+    await db.drop();
+  }
+}
+
+/**
+ * `npm run bench -- jobs-profile`: where clinicflow's worker spends its throughput — the same no-op
+ * run with job history off and with graphile-worker's local queue on, each against bare
+ * graphile-worker with identical options. Not part of the default run.
+ */
+export async function benchJobsProfile(): Promise<BenchResult[]> {
+  const db = await jobsDatabase();
+  try {
+    const rows: BenchResult[] = [];
+    const localQueue: GraphileConfig.Preset = {
+      worker: { ...WORKER_PRESET.worker, localQueue: { size: CONCURRENCY * 5 } },
+    };
+    const variants: [string, Starter, Starter][] = [
+      ['preset, history on', clinicflowWorker(WORKER_PRESET, true), bareWorker(WORKER_PRESET)],
+      ['preset, history off', clinicflowWorker(WORKER_PRESET, false), bareWorker(WORKER_PRESET)],
+      ['preset + localQueue, history on', clinicflowWorker(localQueue, true), bareWorker(localQueue)],
+      ['preset + localQueue, history off', clinicflowWorker(localQueue, false), bareWorker(localQueue)],
+    ];
+    for (const [label, ours, bare] of variants) {
+      process.stderr.write(`  ${label}…\n`);
+      const [o, b] = await compareThroughput(db.url, ours, bare);
+      rows.push(throughputRow(label, o, b));
+    }
+    return rows;
   } finally {
     await db.drop();
   }

@@ -1,6 +1,6 @@
 /** Shared pieces of the benchmarks: a fresh database per run, timing helpers, result rows. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,14 +22,17 @@ export interface BenchDatabase {
 }
 
 let embedded: EmbeddedDatabase | undefined;
+let embeddedDir: string | undefined;
 
 /** A new empty database on BENCH_DATABASE_URL's server, or on an embedded PostgreSQL. */
 export async function freshDatabase(): Promise<BenchDatabase> {
   let adminUrl = process.env.BENCH_DATABASE_URL;
   if (!adminUrl) {
     if (!embedded) {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'clinicflow-bench-'));
-      embedded = await startEmbeddedPostgres(path.join(dir, 'pg'), { persistent: false });
+      embeddedDir = mkdtempSync(path.join(os.tmpdir(), 'clinicflow-bench-'));
+      // As root, initdb runs as the `postgres` user, which must traverse this folder.
+      chmodSync(embeddedDir, 0o755);
+      embedded = await startEmbeddedPostgres(path.join(embeddedDir, 'pg'), { persistent: false });
     }
     adminUrl = embedded.url;
   }
@@ -52,6 +55,9 @@ export async function freshDatabase(): Promise<BenchDatabase> {
 /** Stops the embedded PostgreSQL if one was started. */
 export async function stopBenchDatabases(): Promise<void> {
   await embedded?.stop();
+  embedded = undefined;
+  if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
+  embeddedDir = undefined;
 }
 
 /** The p-th percentile (0–100) of a list of numbers. */

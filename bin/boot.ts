@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import { createApp } from '../api/app.js';
@@ -111,6 +111,19 @@ export async function boot(opts: BootOptions): Promise<void> {
   }
 
   let stopping = false;
+  // `server.close()` alone keeps serving requests on open keep-alive connections and then waits out
+  // keepAliveTimeout (65 s) for them to go idle. While draining, every response not yet started says
+  // `Connection: close` and idle connections are dropped as they appear, so the drain ends as soon as
+  // the last accepted request is answered.
+  const pending = new Set<ServerResponse>();
+  server?.on('request', (_req, res: ServerResponse) => {
+    if (stopping) {
+      res.shouldKeepAlive = false;
+      return;
+    }
+    pending.add(res);
+    res.once('close', () => pending.delete(res));
+  });
   async function shutdown(): Promise<void> {
     await mailer.close();
     await disconnectDatabase();
@@ -120,10 +133,13 @@ export async function boot(opts: BootOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
+    for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
     const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
     server?.closeIdleConnections();
+    const sweep = server ? setInterval(() => server!.closeIdleConnections(), 100) : undefined;
     await runShutdownHooks();
     await Promise.all([closed, worker?.stop()]);
+    clearInterval(sweep);
     await shutdown();
     logger.info('stopped');
     process.exit(0);

@@ -22,7 +22,9 @@ export function migrationConfig(): Knex.MigratorConfig {
  */
 export async function migrateDatabase(knex: Knex, connectionString: string): Promise<void> {
   const pool = new pg.Pool({ connectionString, max: 2 });
+  // graphile-worker insists on both handlers; a dropped idle client during migration is harmless.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await runWorkerMigrations({ pgPool: pool });
   } finally {

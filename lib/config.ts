@@ -47,6 +47,8 @@ export interface Config {
   workerConcurrency: number;
   /** Whether the web process also runs the worker. (Default: true for `npm start`, false for `web`) */
   runWorker: boolean;
+  /** bcrypt cost factor; tests lower it to keep the suite fast. (Default: 12) */
+  bcryptRounds: number;
   /** Failed auth attempts per account per 15 minutes before 429. (Default: 10) */
   authRateLimitPerAccount: number;
   /** Auth requests per IP per 15 minutes before 429. (Default: 300) */
@@ -220,6 +222,7 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     clinicTimeZone: zone(env, 'CLINIC_TIME_ZONE'),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 5, 1, 200),
     runWorker: bool(env, 'RUN_WORKER', defaults.runWorker ?? true),
+    bcryptRounds: int(env, 'BCRYPT_ROUNDS', 12, 4, 15),
     authRateLimitPerAccount: int(env, 'AUTH_RATE_LIMIT_PER_ACCOUNT', 10, 1, 100000),
     authRateLimitPerIp: int(env, 'AUTH_RATE_LIMIT_PER_IP', 300, 1, 1000000),
     appointmentReminderHours,

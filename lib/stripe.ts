@@ -16,13 +16,8 @@ let override: Stripe | undefined;
  * are safe because every POST we make carries an explicit idempotency key.
  */
 export function stripeClient(): Stripe {
-  const { secretKey, apiUrl } = services().config.stripe;
-  if (!secretKey) {
-    throw new NotConfiguredError(
-      'payments',
-      'Online payments are not configured on this server (STRIPE_SECRET_KEY is not set).',
-    );
-  }
+  const secretKey = assertPaymentsConfigured();
+  const { apiUrl } = services().config.stripe;
   if (override) return override;
   const key = `${secretKey}|${apiUrl ?? ''}`;
   if (cached?.key === key) return cached.client;
@@ -39,6 +34,21 @@ export function stripeClient(): Stripe {
   }
   cached = { key, client: new Stripe(secretKey, config) };
   return cached.client;
+}
+
+/**
+ * Returns the Stripe secret key, or throws 503 `payments_not_configured`: every payment route
+ * answers 503 until STRIPE_SECRET_KEY is set (SPEC "Running it"), reads included.
+ */
+export function assertPaymentsConfigured(): string {
+  const { secretKey } = services().config.stripe;
+  if (!secretKey) {
+    throw new NotConfiguredError(
+      'payments',
+      'Online payments are not configured on this server (STRIPE_SECRET_KEY is not set).',
+    );
+  }
+  return secretKey;
 }
 
 /** The webhook signing secret; throws 503 `payments_not_configured` when STRIPE_WEBHOOK_SECRET is not set. */

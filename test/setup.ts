@@ -2,7 +2,6 @@
  * Root hooks for the whole suite: one database (created and dropped here) on TEST_DATABASE_URL's
  * server or on an embedded PostgreSQL, an in-process SMTP server, the real worker and the real API.
  */
-import './env.js';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -71,6 +70,7 @@ export const mochaHooks = {
       JWT_SECRET: randomBytes(32).toString('hex'),
       APP_URL: 'http://clinicflow.test',
       WORKER_CONCURRENCY: '8',
+      BCRYPT_ROUNDS: '4',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       AUTH_RATE_LIMIT_PER_IP: '100000',
       // Rate-limit tests simulate distinct clients with X-Forwarded-For.

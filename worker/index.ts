@@ -31,7 +31,18 @@ export interface StartWorkerOptions {
   taskList?: TaskList;
   /** Replaces clinicflow's crontab; '' runs no cron. (Default: every area's cron lines) */
   crontab?: string;
+  /** Replaces {@link WORKER_PRESET} (benchmarks compare presets). (Default: WORKER_PRESET) */
+  preset?: GraphileConfig.Preset;
 }
+
+/**
+ * graphile-worker tuning of every clinicflow worker. Completions and failures are written as soon as
+ * the event loop is free (batched with whatever finished in the same tick) instead of one statement
+ * per job.
+ */
+export const WORKER_PRESET: GraphileConfig.Preset = {
+  worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 },
+};
 
 function workerLogger(logger: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
@@ -70,7 +81,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(log),
-    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    preset: opts.preset ?? WORKER_PRESET,
   });
   let stopping: Promise<void> | undefined;
   return {

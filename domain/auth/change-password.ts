@@ -4,7 +4,7 @@ import { services } from '../../lib/services.js';
 import type { Actor, Role } from './actor.js';
 import { recordSecurityEvent } from './audit.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { accountKey, assertFailuresUnderLimit, clearFailures, recordFailure } from './rate-limits.js';
+import { accountKey, clearFailures, takeAttempt } from './rate-limits.js';
 import { issueToken } from './tokens.js';
 
 /**
@@ -19,7 +19,7 @@ export async function changePassword(
 ): Promise<{ token: string; expiresAt: Date }> {
   const key = accountKey('password', actor.userId);
   const meta = { ip: actor.ip, requestId: actor.requestId };
-  await assertFailuresUnderLimit(key, services().config.authRateLimitPerAccount);
+  await takeAttempt(key, services().config.authRateLimitPerAccount);
   const newHash = await hashPassword(input.newPassword);
   const result = await withTransaction(async (trx) => {
     const user = (await trx('users')
@@ -58,7 +58,6 @@ export async function changePassword(
     return updated as { id: string; role: Role; tokenGeneration: number };
   });
   if (!result) {
-    await recordFailure(key);
     throw new BadRequestError('invalid_password', 'The current password is incorrect.');
   }
   await clearFailures(key);

@@ -5,7 +5,7 @@ import { loadUserView, type UserView } from '../users/user-view.js';
 import type { Role } from './actor.js';
 import { recordSecurityEvent, type RequestMeta } from './audit.js';
 import { dummyHash, verifyPassword } from './passwords.js';
-import { accountKey, assertFailuresUnderLimit, clearFailures, recordFailure } from './rate-limits.js';
+import { accountKey, clearFailures, takeAttempt } from './rate-limits.js';
 import { issueToken } from './tokens.js';
 
 export interface LoginResult {
@@ -19,14 +19,15 @@ export interface LoginResult {
  * Unknown email and wrong password answer the same 401 `invalid_credentials`, after the same bcrypt
  * work (a dummy hash stands in for the missing account). Only once the password matched does the
  * account's state decide: 403 `account_removed`, `account_suspended`, `email_not_verified` or
- * `account_pending`. Failures per typed email are limited (429 before any check once exceeded).
+ * `account_pending`. Attempts per typed email are counted before the check and limited (429 before
+ * any check once exceeded); a matching password clears the count.
  */
 export async function login(
   input: { email: string; password: string },
   meta: RequestMeta = {},
 ): Promise<LoginResult> {
   const key = accountKey('login', input.email);
-  await assertFailuresUnderLimit(key, services().config.authRateLimitPerAccount);
+  await takeAttempt(key, services().config.authRateLimitPerAccount);
   const user = (await db()('users')
     .whereRaw('lower(email) = lower(?)', [input.email])
     .first('id', 'role', 'status', 'emailVerified', 'passwordHash', 'tokenGeneration')) as
@@ -41,7 +42,6 @@ export async function login(
     | undefined;
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
   if (!user || !ok) {
-    await recordFailure(key);
     await recordSecurityEvent(
       {
         actor: user ? { userId: user.id, role: user.role } : undefined,
@@ -57,6 +57,8 @@ export async function login(
     );
     throw new UnauthorizedError('invalid_credentials', 'The email or password is incorrect.');
   }
+  // The password matched: this was no guess, whatever the account's state says next.
+  await clearFailures(key);
   const refusal = refuseLogin(user);
   if (refusal) {
     await recordSecurityEvent(
@@ -72,7 +74,6 @@ export async function login(
     );
     throw refusal;
   }
-  await clearFailures(key);
   const { token, expiresAt } = issueToken(user);
   await recordSecurityEvent(
     {

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcrypt';
-
-/** bcrypt cost. Tests lower it through BCRYPT_ROUNDS to keep the suite fast. (Default: 12) */
-const rounds = (() => {
-  const n = Number(process.env.BCRYPT_ROUNDS ?? 12);
-  return Number.isInteger(n) && n >= 4 && n <= 15 ? n : 12;
-})();
+import { services } from '../../lib/services.js';
 
 /**
  * bcrypt reads only the first 72 bytes of its input, so two long passwords that differ after
@@ -16,10 +11,12 @@ function prehash(password: string): string {
   return createHash('sha256').update(password, 'utf8').digest('base64');
 }
 
+/** Hashes a password for storage: bcrypt over the SHA-256 pre-hash, so every byte counts. */
 export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(prehash(password), rounds);
+  return bcrypt.hash(prehash(password), services().config.bcryptRounds);
 }
 
+/** Whether `password` matches a hash made by {@link hashPassword} (bcrypt's constant-time compare). */
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
   return bcrypt.compare(prehash(password), hash);
 }

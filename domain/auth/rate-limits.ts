@@ -24,19 +24,6 @@ export async function hitRateLimit(key: string): Promise<WindowRow> {
   return rows[0] as WindowRow;
 }
 
-/** Hits counted on `key` in the current window (0 when none), and the seconds until it ends. */
-export async function peekRateLimit(key: string): Promise<WindowRow> {
-  const { rows } = await db().raw(
-    `select coalesce(max(hits), 0)::int as hits,
-            ceil(extract(epoch from date_bin(make_interval(secs => ?), now(), timestamptz 'epoch')
-                 + make_interval(secs => ?) - now()))::int as "retryAfter"
-       from rate_limits
-      where key = ? and window_start = date_bin(make_interval(secs => ?), now(), timestamptz 'epoch')`,
-    [RATE_WINDOW_SECONDS, RATE_WINDOW_SECONDS, key, RATE_WINDOW_SECONDS],
-  );
-  return rows[0] as WindowRow;
-}
-
 /** Counts a request on `key` and throws 429 `rate_limited` (with Retry-After) once it exceeds `limit`. */
 export async function consumeRateLimit(key: string, limit: number): Promise<void> {
   const { hits, retryAfter } = await hitRateLimit(key);
@@ -44,17 +31,14 @@ export async function consumeRateLimit(key: string, limit: number): Promise<void
 }
 
 /**
- * Throws 429 when `key` already has `limit` failures in this window. Called before checking a
- * password or an OTP, so a locked account answers the same whatever is guessed.
+ * Takes one attempt at a secret (a password or an OTP) on `key` before it is checked, and throws
+ * 429 `rate_limited` once the window holds more than `limit` unconfirmed attempts. Counting first,
+ * in one atomic upsert, is what bounds concurrent guesses: a check made before any of them had
+ * failed would let a parallel burst through. A success calls {@link clearFailures}, so only
+ * attempts that did not succeed add up.
  */
-export async function assertFailuresUnderLimit(key: string, limit: number): Promise<void> {
-  const { hits, retryAfter } = await peekRateLimit(key);
-  if (hits >= limit) throw new RateLimitedError(retryAfter);
-}
-
-/** Records one failed attempt on `key` (a wrong password or OTP). */
-export async function recordFailure(key: string): Promise<void> {
-  await hitRateLimit(key);
+export async function takeAttempt(key: string, limit: number): Promise<void> {
+  await consumeRateLimit(key, limit);
 }
 
 /** Forgets the failures on `key` after a success, so a user's own typos do not add up. */

@@ -5,7 +5,7 @@ import { services } from '../../lib/services.js';
 import type { Role } from './actor.js';
 import { recordSecurityEvent, type RequestMeta } from './audit.js';
 import { hashPassword } from './passwords.js';
-import { accountKey, assertFailuresUnderLimit, clearFailures, recordFailure } from './rate-limits.js';
+import { accountKey, clearFailures, takeAttempt } from './rate-limits.js';
 import { digestsEqual, hashOtp, OTP_MAX_ATTEMPTS } from './secrets.js';
 
 export interface ResetPasswordInput {
@@ -19,12 +19,13 @@ const invalidOtp = () => new BadRequestError('invalid_otp', 'The code is invalid
 /**
  * Sets a new password with the emailed OTP. The OTP is single use, expires, and dies after
  * {@link OTP_MAX_ATTEMPTS} wrong guesses; success bumps the token generation, which signs the
- * account out everywhere, and confirms the email address (the code came by email). Unknown email, no OTP, expired, used or wrong OTP all answer the same
- * 400 `invalid_otp`; failures per typed email also count toward the account's 429.
+ * account out everywhere, and confirms the email address (the code came by email). Unknown email,
+ * no OTP, expired, used or wrong OTP all answer the same 400 `invalid_otp`; attempts per typed
+ * email are counted before the check and limited (429); a success clears them.
  */
 export async function resetPassword(input: ResetPasswordInput, meta: RequestMeta = {}): Promise<void> {
   const key = accountKey('otp', input.email);
-  await assertFailuresUnderLimit(key, services().config.authRateLimitPerAccount);
+  await takeAttempt(key, services().config.authRateLimitPerAccount);
   const user = (await db()('users')
     .whereRaw('lower(email) = lower(?)', [input.email])
     .first('id', 'role', 'status')) as { id: string; role: Role; status: string } | undefined;
@@ -81,9 +82,6 @@ export async function resetPassword(input: ResetPasswordInput, meta: RequestMeta
     );
     return 'reset' as const;
   });
-  if (outcome !== 'reset') {
-    await recordFailure(key);
-    throw invalidOtp();
-  }
+  if (outcome !== 'reset') throw invalidOtp();
   await clearFailures(key);
 }

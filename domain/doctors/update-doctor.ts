@@ -18,7 +18,8 @@ export interface UpdateDoctorInput {
 
 /**
  * Updates a doctor's profile: the doctor themself or an admin. Another doctor gets 403 (the
- * profile is visible to them, so 404 would be a lie); an unknown id 404.
+ * profile is visible to them, so 404 would be a lie); an unknown id, or a pending or suspended
+ * doctor they cannot see, 404.
  */
 export async function updateDoctor(
   actor: Actor,
@@ -27,8 +28,15 @@ export async function updateDoctor(
 ): Promise<DoctorView> {
   if (input.timeZone !== undefined) assertTimeZone(input.timeZone);
   return withTransaction(async (trx) => {
-    const current = await trx('doctors').select('id').where({ id: doctorId }).forUpdate().first();
-    if (!current) throw new NotFoundError('doctor');
+    const current = (await trx({ d: 'doctors' })
+      .join({ u: 'users' }, 'u.id', 'd.id')
+      .select('d.id', 'u.status')
+      .where('d.id', doctorId)
+      .forUpdate('d')
+      .first()) as { id: string; status: string } | undefined;
+    // A doctor others cannot see (pending, suspended) is 404 to them, as on GET /doctors/:id.
+    if (!current || (current.status !== 'active' && !isAdmin(actor) && actor.userId !== doctorId))
+      throw new NotFoundError('doctor');
     if (!isAdmin(actor) && actor.userId !== doctorId)
       throw new ForbiddenError('forbidden', 'Only the doctor or an admin may change this profile.');
     const patch: Record<string, unknown> = { ...input, updatedAt: trx.fn.now() };

@@ -38,7 +38,8 @@ export function checkoutExpiry(createdAt: Date, holdMinutes: number, now: Date):
  *
  * The patient of the appointment or staff/admins may call it; anyone else gets 404. 409
  * `payment_not_required` when the fee is 0, `already_paid` when money was taken, `invalid_transition`
- * unless the appointment is pending; 503 when Stripe is not configured.
+ * unless the appointment is pending, `payment_processing` while a delayed payment is settling; 503
+ * when Stripe is not configured.
  *
  * The appointment row stays locked while Stripe is called, so concurrent clicks are served one after
  * the other: the second finds the first's open session and gets it back. The idempotency key
@@ -67,8 +68,18 @@ export async function createCheckout(
       );
     }
 
-    const latest = (await trx('payments').where({ appointmentId }).orderBy('attempt', 'desc').first()) as
-      PaymentRow | undefined;
+    const payments = (await trx('payments')
+      .where({ appointmentId })
+      .orderBy('attempt', 'desc')) as PaymentRow[];
+    // A completed session that has not taken the money yet is a delayed payment method (SEPA debit,
+    // …) still settling; a second checkout now could charge the patient twice.
+    if (payments.some((p) => p.sessionStatus === 'complete' && p.status === 'unpaid')) {
+      throw new ConflictError(
+        'payment_processing',
+        'A payment for this appointment is still being processed; wait for its outcome before paying again.',
+      );
+    }
+    const latest = payments[0];
     if (
       latest &&
       latest.sessionStatus === 'open' &&

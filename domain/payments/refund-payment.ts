@@ -9,16 +9,28 @@ export const refundIdempotencyKey = (paymentId: string, amountCents: number): st
   `refund:${paymentId}:${amountCents}`;
 
 /**
- * Carries out one refund: stores the refund row (keyed by its idempotency key) before calling Stripe,
- * calls `refunds.create` with that key, then syncs the payment from Stripe (status, totals, email).
+ * Carries out one refund: syncs the payment from Stripe, stores the refund row (keyed by its
+ * idempotency key) before calling Stripe, calls `refunds.create` with that key, then syncs again
+ * (status, totals, email).
  *
- * Safe to run any number of times: a retry finds its row and sends the same key, and Stripe answers
- * with the refund it already made. A refund that would exceed what is left of the payment is trimmed;
- * nothing left, or a payment that never took money, makes the job a no-op.
+ * Safe to run any number of times. The first sync links a refund that an earlier attempt made but
+ * never recorded (found by the key in its metadata), so a retry does not call Stripe again even after
+ * Stripe has forgotten the idempotency key (it keeps them about 24 hours; job retries and a manual
+ * "retry" from the jobs admin can come later). Two copies running at once send the same key, and
+ * Stripe answers both with one refund. A refund that would exceed what is left of the payment (as
+ * Stripe reports it now, Dashboard refunds included) is trimmed; nothing left, or a payment that never
+ * took money, makes the job a no-op.
  */
 export async function refundPayment(payload: RefundPaymentPayload): Promise<void> {
   const knex = db();
   const key = refundIdempotencyKey(payload.paymentId, payload.amountCents);
+  const target = await knex('payments')
+    .where({ id: payload.paymentId })
+    .first('stripeCheckoutSessionId', 'appointmentId');
+  if (!target) return;
+  await syncCheckoutSession(target.stripeCheckoutSessionId as string, {
+    appointmentIdHint: target.appointmentId as string,
+  });
   const prepared = await knex.transaction(async (trx) => {
     const payment = (await trx('payments').where({ id: payload.paymentId }).forUpdate().first()) as
       PaymentRow | undefined;

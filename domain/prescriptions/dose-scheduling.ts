@@ -3,9 +3,9 @@
  * reminder job each, and withdraw them at once when the prescription changes.
  */
 import type { Knex } from 'knex';
-import { addJob, removeJobsByKeyPrefix } from '../../db/jobs.js';
+import { addJob, removeJob, removeJobsByKeyPrefix } from '../../db/jobs.js';
 import { services } from '../../lib/services.js';
-import { dosesBetween, type MedicationPlan } from './dose-plan.js';
+import { dosesBetween, lastDoseOfAll, type MedicationPlan } from './dose-plan.js';
 import type { PrescriptionRow } from './prescription.js';
 
 /** How far ahead doses (and their reminder jobs) exist. */
@@ -26,6 +26,10 @@ export const reminderJobKey = (prescriptionId: string, doseId: string) =>
  * `(now, now + DOSE_WINDOW_HOURS]` and queues one keyed reminder job per new dose at its
  * `remind_at`. Idempotent: existing doses (scheduled or already sent) are left alone by the partial
  * unique index, so re-running never queues a second job for one dose.
+ * It also reconciles the plan with the patient's current time zone: scheduled future doses that the
+ * zone no longer yields (the patient moved) are cancelled with their jobs, and `last_dose_at` is
+ * recomputed, so a zone change never produces two reminders for one local dose time and never
+ * expires a prescription before its real last dose.
  * Locks the prescription row, so it serialises with edits, deletion and expiry.
  * @returns how many new doses were scheduled.
  */
@@ -49,6 +53,26 @@ export async function scheduleDoses(
   const until = new Date(now.getTime() + DOSE_WINDOW_HOURS * 3600_000);
   const leadMs = services().config.medicationReminderMinutes * 60_000;
   const doses = dosesBetween(meds, p.patientTimeZone, now, until);
+
+  // Doses materialised under another zone: cancel those the current zone no longer yields.
+  const wanted = new Set(doses.map((d) => `${meds[d.medicationIndex].position}@${d.doseAt.getTime()}`));
+  const existing = (await trx('medicationDoses')
+    .where({ prescriptionId, status: 'scheduled' })
+    .where('doseAt', '>', now)
+    .where('doseAt', '<=', until)
+    .select('id', 'medicationIndex', 'doseAt')) as { id: string; medicationIndex: number; doseAt: Date }[];
+  const stale = existing.filter((d) => !wanted.has(`${d.medicationIndex}@${new Date(d.doseAt).getTime()}`));
+  if (stale.length) {
+    await trx('medicationDoses')
+      .whereIn(
+        'id',
+        stale.map((d) => d.id),
+      )
+      .where({ status: 'scheduled' })
+      .update({ status: 'cancelled', reason: 'time_zone_changed', updatedAt: trx.fn.now() });
+    for (const d of stale) await removeJob(trx, reminderJobKey(prescriptionId, d.id));
+  }
+  const lastDoseAt = meds.length ? lastDoseOfAll(meds, p.patientTimeZone) : new Date(p.lastDoseAt);
 
   let created = 0;
   if (doses.length) {
@@ -81,7 +105,12 @@ export async function scheduleDoses(
     }
     created = rows.length;
   }
-  await trx('prescriptions').where({ id: prescriptionId }).update({ dosesScheduledUntil: until });
+  await trx('prescriptions')
+    .where({ id: prescriptionId })
+    .update({
+      dosesScheduledUntil: until,
+      ...(lastDoseAt.getTime() !== new Date(p.lastDoseAt).getTime() ? { lastDoseAt } : {}),
+    });
   return created;
 }
 

@@ -1,13 +1,14 @@
 import { db } from '../../db/knex.js';
 import { addJob } from '../../db/jobs.js';
-import { TOP_UP_THRESHOLD_HOURS, scheduleDoses } from './dose-scheduling.js';
+import { DOSE_WINDOW_HOURS, TOP_UP_THRESHOLD_HOURS, scheduleDoses } from './dose-scheduling.js';
 
 /** Prescriptions handed out per query while topping up. */
 const BATCH = 500;
 
 /**
  * Finds every active prescription with reminders on whose materialised doses run out within
- * TOP_UP_THRESHOLD_HOURS (or were never materialised) and queues one keyed
+ * TOP_UP_THRESHOLD_HOURS (or were never materialised, or whose patient was edited since the window
+ * was planned: a time-zone change must move the reminders) and queues one keyed
  * `schedule_medication_doses` job for each, so the work spreads over the workers and one bad
  * prescription cannot stall the rest. Keyset-batched; re-running only replaces the same keyed jobs.
  * @returns how many prescriptions were queued for a top-up.
@@ -17,14 +18,24 @@ export async function queueReminderTopUps(now = new Date()): Promise<number> {
   let after: string | undefined;
   let queued = 0;
   for (;;) {
-    const q = db()('prescriptions')
-      .where({ status: 'active', remindersEnabled: true })
-      .where((w) => w.whereNull('dosesScheduledUntil').orWhere('dosesScheduledUntil', '<', threshold))
-      .where('lastDoseAt', '>', now)
-      .orderBy('id')
+    const q = db()('prescriptions as p')
+      .join('patients as pt', 'pt.id', 'p.patientId')
+      .where({ 'p.status': 'active', 'p.remindersEnabled': true })
+      .where((w) =>
+        w
+          .whereNull('p.dosesScheduledUntil')
+          .orWhere('p.dosesScheduledUntil', '<', threshold)
+          // The window was planned at doses_scheduled_until − DOSE_WINDOW_HOURS; a patient edited
+          // since then may have a new time zone, so the plan is reconciled now, not in a day.
+          .orWhereRaw('pt.updated_at > p.doses_scheduled_until - make_interval(hours => ?)', [
+            DOSE_WINDOW_HOURS,
+          ]),
+      )
+      .where('p.lastDoseAt', '>', now)
+      .orderBy('p.id')
       .limit(BATCH)
-      .select('id');
-    if (after) q.where('id', '>', after);
+      .select('p.id');
+    if (after) q.where('p.id', '>', after);
     const rows = (await q) as { id: string }[];
     if (!rows.length) return queued;
     await db().transaction(async (trx) => {

@@ -33,8 +33,10 @@ export async function addToQueue(actor: Actor, input: AddToQueueInput): Promise<
     if (doctorId !== actor.userId)
       throw new ForbiddenError('forbidden', 'Doctors add patients to their own queue only.');
   }
+  // Checked before the transaction: a denial is audited on its own connection, and a transaction
+  // waiting for a second pool connection can starve the pool under a burst of denied requests.
+  await loadPatientFor(actor, input.patientId, 'demographics', 'read');
   return withTransaction(async (trx) => {
-    await loadPatientFor(actor, input.patientId, 'demographics', 'read', trx);
     if (doctorId) {
       const doctor = await trx('doctors')
         .join('users', 'users.id', 'doctors.id')

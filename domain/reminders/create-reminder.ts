@@ -32,8 +32,9 @@ export async function createReminder(actor: Actor, input: CreateReminderInput): 
       { path: '/dueAt', message: 'must be between now and one year ahead' },
     ]);
   }
+  // Checked before the transaction: a denial is audited on its own connection (see addToQueue).
+  await loadPatientFor(actor, input.patientId, 'demographics', 'write');
   return withTransaction(async (trx) => {
-    await loadPatientFor(actor, input.patientId, 'demographics', 'write', trx);
     const [row] = (await trx('reminders')
       .insert({
         patientId: input.patientId,

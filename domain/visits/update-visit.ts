@@ -1,9 +1,9 @@
 import { withTransaction } from '../../db/transaction.js';
-import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import { loadVisitFor } from './get-visit.js';
-import { assertNotFuture, VISIT_COLUMNS, type VisitRow } from './visit.js';
+import { assertNotFuture, VISIT_COLUMNS, VISIT_TEXT_FIELDS, type VisitRow } from './visit.js';
 
 export interface UpdateVisitInput {
   occurredAt?: string;
@@ -38,6 +38,13 @@ export async function updateVisit(actor: Actor, visitId: string, input: UpdateVi
       .where({ id: visitId })
       .returning(VISIT_COLUMNS)) as VisitRow[];
     if (!row) throw new NotFoundError('visit');
+    // The same rule as creation: a visit documents something. Checked on the updated row (and
+    // rolled back) because the patch alone does not say what the other fields hold.
+    if (VISIT_TEXT_FIELDS.every((f) => row[f] === null)) {
+      throw new ValidationError('The request is invalid.', [
+        { path: '', message: 'a visit keeps at least one of complaint, diagnosis, treatment, notes' },
+      ]);
+    }
     await recordAudit(
       actor,
       {

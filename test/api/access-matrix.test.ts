@@ -9,6 +9,7 @@ import {
   type MatrixCase,
 } from '../helpers/access-matrix.js';
 import { testContext } from '../helpers/context.js';
+import { notifyUser } from '../../domain/notifications/notify-user.js';
 import { createWalkInPatient } from '../helpers/factories.js';
 import { api, request } from '../helpers/http.js';
 
@@ -212,6 +213,169 @@ describe('access matrix: clinic core routes × roles', function () {
     })),
   );
 
+  describe('queue, reminders and notifications', () => {
+    let queueEntryId: string;
+    let notificationId: string;
+
+    // P's ticket in the mapped doctor's queue: that doctor's queue, not the appointment doctor's.
+    const ticket = async () => {
+      const res = await api
+        .as(w.users.staff.token)
+        .post('/queue', { patientId: await carePatient(w), doctorId: w.users.mappedDoctor.id });
+      expect(res.status).to.equal(201);
+      return res.body.id as string;
+    };
+    const reminder = async () => {
+      const res = await api.as(w.users.staff.token).post('/reminders', {
+        patientId: w.patientId,
+        message: 'Bring your insurance card',
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      expect(res.status).to.equal(201);
+      return res.body.id as string;
+    };
+    // Queue entries follow the doctor's queue; reminders the demographics scope (admins use
+    // notifications instead); notifications are each user's own.
+    const queueEntry = statuses(200, { otherPatient: 404, unmappedDoctor: 404, apptDoctor: 404 });
+    const reminders = (ok: number) =>
+      statuses(ok, { otherPatient: 404, unmappedDoctor: 404, admin: 403, superAdmin: 403 });
+
+    before(async () => {
+      const res = await api
+        .as(w.users.staff.token)
+        .post('/queue', { patientId: w.patientId, doctorId: w.users.mappedDoctor.id });
+      expect(res.status).to.equal(201);
+      queueEntryId = res.body.id;
+      notificationId = (await notifyUser(testContext().knex, {
+        userId: w.users.own.id,
+        type: 'system',
+        title: 'Welcome',
+      }))!.id;
+    });
+
+    it(
+      'POST /queue (care team and admins; doctors for patients in their care)',
+      check(() => ({
+        route: 'POST /queue',
+        expect: statuses(201, { own: 403, otherPatient: 403, unmappedDoctor: 404 }),
+        call: async (t, s) =>
+          api.as(t).post('/queue', {
+            patientId: ['own', 'otherPatient'].includes(s) ? w.patientId : await carePatient(w),
+          }),
+      })),
+    );
+
+    it(
+      'GET /queue (everyone, scoped)',
+      check(() => ({ route: 'GET /queue', expect: statuses(200), call: (t) => api.as(t).get('/queue') })),
+    );
+
+    it(
+      'GET /queue/:id',
+      check(() => ({
+        route: 'GET /queue/:id',
+        expect: queueEntry,
+        call: (t) => api.as(t).get(`/queue/${queueEntryId}`),
+      })),
+    );
+
+    it(
+      'PATCH /queue/:id',
+      check(() => ({
+        route: 'PATCH /queue/:id',
+        expect: { ...queueEntry, own: 403, otherPatient: 403 },
+        call: async (t) => api.as(t).patch(`/queue/${await ticket()}`, { status: 'CANCELLED' }),
+      })),
+    );
+
+    it(
+      'GET /queue/stream (everyone, each sees what they may)',
+      check(() => ({
+        route: 'GET /queue/stream',
+        expect: statuses(200),
+        call: async (t) => {
+          const controller = new AbortController();
+          const res = await fetch(`${testContext().baseUrl}/api/v1/queue/stream`, {
+            headers: { authorization: `Bearer ${t}` },
+            signal: controller.signal,
+          });
+          const body = res.status === 200 ? undefined : await res.json();
+          controller.abort();
+          return { status: res.status, body, headers: res.headers, text: JSON.stringify(body ?? '') };
+        },
+      })),
+    );
+
+    it(
+      'POST /reminders',
+      check(() => ({
+        route: 'POST /reminders',
+        expect: reminders(201),
+        call: (t) =>
+          api.as(t).post('/reminders', {
+            patientId: w.patientId,
+            message: 'Check-up',
+            dueAt: new Date(Date.now() + 3_600_000).toISOString(),
+          }),
+      })),
+    );
+
+    it(
+      'GET /reminders?patientId=',
+      check(() => ({
+        route: 'GET /reminders',
+        expect: reminders(200),
+        call: (t) => api.as(t).get(`/reminders?patientId=${w.patientId}`),
+      })),
+    );
+
+    it(
+      'DELETE /reminders/:id',
+      check(() => ({
+        route: 'DELETE /reminders/:id',
+        expect: reminders(204),
+        call: async (t) => api.as(t).delete(`/reminders/${await reminder()}`),
+      })),
+    );
+
+    it(
+      'GET /notifications, /notifications/unread-count and POST /notifications/read-all (everyone, own)',
+      check(() => ({
+        route: 'GET /notifications, unread-count, POST read-all',
+        expect: statuses(200),
+        call: async (t) => {
+          for (const res of [
+            await api.as(t).get('/notifications'),
+            await api.as(t).get('/notifications/unread-count'),
+          ])
+            if (res.status !== 200) return res;
+          return api.as(t).post('/notifications/read-all');
+        },
+      })),
+    );
+
+    it(
+      "POST /notifications/:id/read (only the notification's owner)",
+      check(() => ({
+        route: 'POST /notifications/:id/read',
+        expect: statuses(404, { own: 200 }),
+        call: (t) => api.as(t).post(`/notifications/${notificationId}/read`),
+      })),
+    );
+
+    it(
+      'POST /notifications (admins)',
+      check(() => ({
+        route: 'POST /notifications',
+        expect: statuses(403, { admin: 202, superAdmin: 202 }),
+        call: (t) =>
+          api
+            .as(t)
+            .post('/notifications', { userId: w.users.own.id, title: 'Notice', body: 'Closed Monday' }),
+      })),
+    );
+  });
+
   it('lists every route of this area in /openapi.json with its schemas', async () => {
     const doc = (await request('GET', '/openapi.json')).body;
     const ops: [string, string][] = [
@@ -234,6 +398,19 @@ describe('access matrix: clinic core routes × roles', function () {
       ['/api/v1/visits/{id}', 'get'],
       ['/api/v1/visits/{id}', 'patch'],
       ['/api/v1/admin/audit', 'get'],
+      ['/api/v1/queue', 'post'],
+      ['/api/v1/queue', 'get'],
+      ['/api/v1/queue/{id}', 'get'],
+      ['/api/v1/queue/{id}', 'patch'],
+      ['/api/v1/queue/stream', 'get'],
+      ['/api/v1/reminders', 'post'],
+      ['/api/v1/reminders', 'get'],
+      ['/api/v1/reminders/{id}', 'delete'],
+      ['/api/v1/notifications', 'get'],
+      ['/api/v1/notifications', 'post'],
+      ['/api/v1/notifications/unread-count', 'get'],
+      ['/api/v1/notifications/read-all', 'post'],
+      ['/api/v1/notifications/{id}/read', 'post'],
     ];
     for (const [path, method] of ops) {
       const op = doc.paths[path]?.[method];

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import pg from 'pg';
 import { formatLocal } from '../../domain/appointments/appointment-emails.js';
 import { testContext } from '../helpers/context.js';
 import { createUser, createWalkInPatient, type TestUser } from '../helpers/factories.js';
@@ -95,6 +96,51 @@ describe('Appointments', () => {
         .where({ doctorId: doctor.id })
         .whereIn('status', ['pending', 'confirmed']);
       expect(live).to.have.length(1);
+    });
+
+    it('never deadlocks concurrent writers of one doctor: each round of 25 simultaneous inserts ends in one commit and 24 × 23P01', async () => {
+      // Below the API on purpose: the exclusion constraint alone lets two such inserts wait for each
+      // other (40P01 after deadlock_timeout); the per-doctor lock of the scheduling migration must
+      // turn every loser into a plain constraint violation, which the API maps to 409 slot_taken.
+      const doctor = await bookableDoctor();
+      const walkIns = await Promise.all(Array.from({ length: 25 }, () => createWalkInPatient()));
+      const pool = new pg.Pool({ connectionString: testContext().databaseUrl, max: 25 });
+      pool.on('error', () => {});
+      const codes: Record<string, number> = {};
+      try {
+        for (let round = 0; round < 20; round++) {
+          const startsAt = new Date(Date.now() + (10 + round) * DAY_MS);
+          startsAt.setUTCHours(9, 0, 0, 0);
+          const endsAt = new Date(startsAt.getTime() + 30 * 60_000);
+          const outcomes = await Promise.all(
+            walkIns.map(async (p) => {
+              const client = await pool.connect();
+              try {
+                await client.query('begin');
+                await client.query(
+                  'insert into appointments (doctor_id, patient_id, starts_at, ends_at) values ($1, $2, $3, $4)',
+                  [doctor.id, p.id, startsAt, endsAt],
+                );
+                await client.query('commit');
+                return 'commit';
+              } catch (err) {
+                await client.query('rollback');
+                return (err as { code?: string }).code ?? 'unknown';
+              } finally {
+                client.release();
+              }
+            }),
+          );
+          expect(
+            outcomes.filter((o) => o === 'commit'),
+            `round ${round}`,
+          ).to.have.length(1);
+          for (const o of outcomes) codes[o] = (codes[o] ?? 0) + 1;
+        }
+      } finally {
+        await pool.end();
+      }
+      expect(codes).to.deep.equal({ commit: 20, '23P01': 20 * 24 });
     });
 
     it('books adjacent slots concurrently (201 + 201)', async () => {
@@ -465,6 +511,19 @@ describe('Appointments', () => {
       expect((await as(manager).post(`/appointments/${r}/reject`, {})).status).to.equal(200);
       for (const a of ['approve', 'reject', 'cancel', 'complete', 'no-show'])
         await expect409(`/appointments/${r}/${a}`);
+      // Neither moves nor follow-ups from the final states other than completed.
+      for (const final of [n, x, r]) {
+        await expect409(`/appointments/${final}/reschedule`, { startsAt: slots[34].startsAt });
+        const f = await as(doctor).post(`/appointments/${final}/follow-up`, { startsAt: slots[36].startsAt });
+        expect(f.status).to.equal(409);
+        expect(errorOf(f).code).to.equal('invalid_transition');
+      }
+      // A confirmed appointment may get a follow-up (free doctor: confirmed at once).
+      const cf = await book(10);
+      expect((await as(manager).post(`/appointments/${cf}/approve`, {})).status).to.equal(200);
+      const follow = await as(doctor).post(`/appointments/${cf}/follow-up`, { startsAt: slots[38].startsAt });
+      expect(follow.status).to.equal(201);
+      expect(follow.body).to.deep.include({ followUpOf: cf, status: 'confirmed' });
 
       // A pending appointment can be cancelled too.
       const pc = await as(patient).post(`/appointments/${p}/cancel`, {});
@@ -557,6 +616,12 @@ describe('Appointments', () => {
         actorId: null,
         reason: 'payment_not_received',
       });
+      const when = formatLocal(new Date(slot.startsAt), 'UTC');
+      await inbox().waitFor(
+        patient.email,
+        (m) => m.subject === `Appointment cancelled: ${when}` && m.text.includes(booked.body.id),
+      );
+      expect(await jobsFor(`expire_unpaid_appointment:${booked.body.id}`)).to.have.length(0);
     });
 
     it('holds patients to the cancellation cut-off (409 cancellation_cutoff) but not staff (200)', async () => {
@@ -607,6 +672,33 @@ describe('Appointments', () => {
       expect(ok.status).to.equal(200);
       expect(await jobsFor(`send_appointment_reminder:${a.body.id}:`)).to.have.length(0);
     });
+    it('lets exactly one of two simultaneous reschedules onto one free slot win (200 + 409 slot_taken)', async () => {
+      const doctor = await bookableDoctor();
+      const slots = await slotsOn(doctor, 2);
+      const ids: string[] = [];
+      for (const [u, i] of [
+        [patient, 0],
+        [otherPatient, 2],
+      ] as const) {
+        const res = await api
+          .as(u.token)
+          .post('/appointments', { doctorId: doctor.id, startsAt: slots[i].startsAt });
+        expect(res.status).to.equal(201);
+        ids.push(res.body.id);
+      }
+      const results = await Promise.all(
+        ids.map((id) =>
+          api.as(staff.token).post(`/appointments/${id}/reschedule`, { startsAt: slots[5].startsAt }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).to.deep.equal([200, 409]);
+      expect(errorOf(results.find((r) => r.status === 409)!).code).to.equal('slot_taken');
+      const atSlot = await knex()('appointments').where({
+        doctorId: doctor.id,
+        startsAt: new Date(slots[5].startsAt),
+      });
+      expect(atSlot).to.have.length(1);
+    });
   });
 
   describe('jobs', () => {
@@ -628,6 +720,46 @@ describe('Appointments', () => {
         10_000,
         'no-show',
       );
+    });
+
+    it('schedules the no-show job at end + AUTO_NO_SHOW_MINUTES on confirmation, moves it on reschedule, and lets a stale or early run change nothing', async () => {
+      const doctor = await bookableDoctor();
+      const slots = await slotsOn(doctor, 2);
+      const booked = await api
+        .as(patient.token)
+        .post('/appointments', { doctorId: doctor.id, startsAt: slots[0].startsAt });
+      const id = booked.body.id as string;
+      expect(await jobsFor(`mark_no_show:${id}`)).to.have.length(0);
+      await api.as(manager.token).post(`/appointments/${id}/approve`, {});
+      const [job] = await jobsFor(`mark_no_show:${id}`);
+      expect(runAtOf(job)).to.equal(new Date(slots[0].endsAt).getTime() + 60 * 60_000);
+      await api.as(staff.token).post(`/appointments/${id}/reschedule`, { startsAt: slots[3].startsAt });
+      const moved = await jobsFor(`mark_no_show:${id}`);
+      expect(moved).to.have.length(1);
+      expect(runAtOf(moved[0])).to.equal(new Date(slots[3].endsAt).getTime() + 60 * 60_000);
+
+      // Early (the appointment has not started) and stale (an old end) runs leave it confirmed.
+      for (const endsAt of [slots[3].endsAt, slots[0].endsAt]) {
+        await knex().raw(`select graphile_worker.add_job('mark_no_show', ?::json)`, [
+          JSON.stringify({ appointmentId: id, endsAt: new Date(endsAt).toISOString() }),
+        ]);
+      }
+      await drainJobs('mark_no_show');
+      expect((await knex()('appointments').where({ id }).first()).status).to.equal('confirmed');
+      expect(await jobsFor(`mark_no_show:${id}`)).to.have.length(1);
+
+      // Completed in time: the scheduled job is gone and a late copy changes nothing.
+      await startedAgo(id, 30);
+      const done = await api.as(doctor.token).post(`/appointments/${id}/complete`, {});
+      expect(done.status).to.equal(200);
+      expect(await jobsFor(`mark_no_show:${id}`)).to.have.length(0);
+      expect(await jobsFor(`send_appointment_reminder:${id}:`)).to.have.length(0);
+      const row = await knex()('appointments').where({ id }).first();
+      await knex().raw(`select graphile_worker.add_job('mark_no_show', ?::json)`, [
+        JSON.stringify({ appointmentId: id, endsAt: row.endsAt.toISOString() }),
+      ]);
+      await drainJobs('mark_no_show');
+      expect((await knex()('appointments').where({ id }).first()).status).to.equal('completed');
     });
 
     it('does nothing for a reminder whose appointment moved or is no longer confirmed', async () => {

@@ -171,6 +171,24 @@ describe('auth', () => {
       );
     });
 
+    it('lets exactly one of concurrent registrations of one email through (201), the rest 409 duplicate', async () => {
+      const email = uniqueEmail('race');
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          anon.post('/auth/register', {
+            name: `Racer ${i}`,
+            email: i % 2 ? email.toUpperCase() : email,
+            password: PASSWORD,
+          }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).to.deep.equal([201, 409, 409, 409, 409, 409]);
+      for (const r of results.filter((x) => x.status === 409)) expect(errorOf(r).code).to.equal('duplicate');
+      const users = await testContext().knex('users').whereRaw('lower(email) = lower(?)', [email]);
+      expect(users).to.have.length(1);
+      expect(await testContext().knex('patients').where({ userId: users[0].id })).to.have.length(1);
+    });
+
     it('makes mass assignment impossible: role admin, status or emailVerified in the body → 400', async () => {
       const base = { name: 'Mallory', email: uniqueEmail('mass'), password: PASSWORD };
       for (const extra of [
@@ -331,6 +349,18 @@ describe('auth', () => {
       expect((await login(user.email, user.password)).status).to.equal(200);
     });
 
+    it('holds the per-account limit under concurrent wrong guesses: at most AUTH_RATE_LIMIT_PER_ACCOUNT get checked', async () => {
+      const user = await registerVerifiedPatient();
+      const limit = testContext().config.authRateLimitPerAccount;
+      const results = await Promise.all(
+        Array.from({ length: limit * 3 }, (_, i) => login(user.email, `parallel guess ${i}`)),
+      );
+      const statuses = results.map((r) => r.status);
+      expect(statuses.filter((s) => s === 401)).to.have.length(limit);
+      expect(statuses.filter((s) => s === 429)).to.have.length(limit * 2);
+      expectError(await login(user.email, user.password), 429, 'rate_limited');
+    });
+
     it('limits requests per IP on auth routes (429 + Retry-After), counting in the database', async () => {
       const config = testContext().config;
       const saved = config.authRateLimitPerIp;
@@ -458,6 +488,43 @@ describe('auth', () => {
         'invalid_otp',
       );
       expect((await login(user.email, user.password)).status).to.equal(200);
+    });
+
+    it('caps concurrent wrong guesses at 5 per OTP, and lets one of two concurrent correct resets through', async () => {
+      const user = await registerVerifiedPatient();
+      await anon.post('/auth/forgot-password', { email: user.email });
+      const otp = await resetOtp(user.email);
+      const reset = await testContext().knex('passwordResets').where({ userId: user.id }).first();
+      // Issued with a 10-minute life from the moment the code was made.
+      const ttl = new Date(reset.expiresAt).getTime() - Date.now();
+      expect(ttl).to.be.within(9 * 60_000, 10 * 60_000);
+      const wrong = otp === '000000' ? '111111' : '000000';
+      const guesses = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          anon.post('/auth/reset-password', {
+            email: user.email,
+            otp: wrong,
+            newPassword: 'guess guess guess',
+          }),
+        ),
+      );
+      for (const g of guesses) expectError(g, 400, 'invalid_otp');
+      const after = await testContext().knex('passwordResets').where({ id: reset.id }).first();
+      expect(after.failedAttempts).to.equal(5);
+      expect(after.voidedAt).to.not.equal(null);
+
+      await anon.post('/auth/forgot-password', { email: user.email });
+      const fresh = await resetOtp(user.email, 2);
+      const [a, b] = await Promise.all(
+        ['first racer password', 'second racer password'].map((newPassword) =>
+          anon.post('/auth/reset-password', { email: user.email, otp: fresh, newPassword }),
+        ),
+      );
+      expect([a.status, b.status].sort()).to.deep.equal([200, 400]);
+      const winner = a.status === 200 ? 'first racer password' : 'second racer password';
+      expect((await login(user.email, winner)).status).to.equal(200);
+      const successes = (await auditRows(user.id, 'reset_password')).filter((r) => r.outcome === 'success');
+      expect(successes).to.have.length(1);
     });
 
     it('rejects an expired OTP, and any OTP for an unknown email, with the same 400 invalid_otp', async () => {

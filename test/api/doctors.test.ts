@@ -64,6 +64,11 @@ describe('doctors', () => {
     const asAdmin = await api.as(admin.token).get(`/doctors/${pending.id}`);
     expect(asAdmin.status).to.equal(200);
     expect(asAdmin.body.status).to.equal('pending');
+    // Changing it does not reveal it either: 404 for another doctor, 403 only for a visible profile.
+    const other = await createUser('doctor');
+    expect((await api.as(other.token).patch(`/doctors/${pending.id}`, { bio: 'x' })).status).to.equal(404);
+    expect((await api.as(other.token).patch(`/doctors/${d.id}`, { bio: 'x' })).status).to.equal(403);
+    expect((await api.as(admin.token).patch(`/doctors/${pending.id}`, { bio: 'Soon' })).status).to.equal(200);
   });
 
   it('lets a doctor edit their own profile, lower-casing the currency (200)', async () => {

@@ -43,19 +43,32 @@ describe('jobs pipeline (foundation)', () => {
   it('does not run a job queued in an open transaction before COMMIT, and runs it right after', async () => {
     const { knex, smtp } = testContext();
     const to = uniqueEmail('commit');
+    const ledgerKey = `pipeline:${randomUUID()}`;
+    const jobKey = `send_email:${ledgerKey}`;
     const trx = await knex.transaction();
     try {
-      await addJob(trx, 'send_email', emailJob(to, `pipeline:${randomUUID()}`));
-      // The brief's one deliberate wait: the worker polls and listens; nothing may arrive while open.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await addJob(trx, 'send_email', emailJob(to, ledgerKey), { jobKey });
+      expect(await trx.raw('select 1 from graphile_worker.jobs where key = ?', [jobKey])).to.have.property(
+        'rowCount',
+        1,
+      );
+      // Every other session, the worker's included, cannot see it yet.
+      expect(await jobsFor(jobKey)).to.have.length(0);
+      // Proof the worker was working meanwhile: a job committed later (so ordered after ours) runs,
+      // and once the visible queue is drained ours has still not sent anything.
+      const marker = uniqueEmail('marker');
+      await knex.transaction((t) => addJob(t, 'send_email', emailJob(marker, `pipeline:${randomUUID()}`)));
+      await smtp.waitFor(marker);
+      await drainJobs('send_email');
       expect(smtp.to(to)).to.have.length(0);
       await trx.commit();
     } catch (err) {
-      await trx.rollback();
+      if (!trx.isCompleted()) await trx.rollback();
       throw err;
     }
     const mail = await smtp.waitFor(to);
     expect(mail.subject).to.be.a('string').and.not.equal('');
+    await waitUntil(async () => (await jobsFor(jobKey)).length === 0, 10_000, 'the job to complete');
   });
 
   it('sends one email per ledger key, however often delivery is attempted', async () => {

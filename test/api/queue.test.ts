@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
+import { createServer } from 'node:net';
 import { expect } from 'chai';
 import pg from 'pg';
 import { createApp } from '../../api/app.js';
@@ -8,6 +10,18 @@ import { testContext } from '../helpers/context.js';
 import { createUser, createWalkInPatient, mapPatient, type TestUser } from '../helpers/factories.js';
 import { api, errorOf, request } from '../helpers/http.js';
 import { waitUntil } from '../helpers/wait.js';
+
+/** A TCP port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 interface SseEvent {
   event: string;
@@ -118,6 +132,43 @@ describe('queue API', () => {
     expect(results.every((r) => r.body.doctorId === doctor.id)).to.equal(true);
     const list = await api.as(staff.token).get(`/queue?doctorId=${doctor.id}`);
     expect(list.body.items.map((e: { number: number }) => e.number)).to.deep.equal(numbers);
+  });
+
+  it('keeps numbers contiguous when 20 adds race 20 duplicate adds of the same patients (20 × 201 + 20 × 409)', async () => {
+    const doctor = await createUser('doctor');
+    const patients = await Promise.all(Array.from({ length: 20 }, () => createWalkInPatient()));
+    const results = await Promise.all(
+      [...patients, ...patients].map((p, i) =>
+        api.as(i % 2 ? nurse.token : staff.token).post('/queue', { patientId: p.id, doctorId: doctor.id }),
+      ),
+    );
+    const created = results.filter((r) => r.status === 201);
+    const refused = results.filter((r) => r.status === 409);
+    expect([created.length, refused.length]).to.deep.equal([20, 20]);
+    expect(refused.every((r) => errorOf(r).code === 'duplicate')).to.equal(true);
+    // A refused add rolled its number back: no gaps, no repeats.
+    expect(created.map((r) => r.body.number as number).sort((a, b) => a - b)).to.deep.equal(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    expect(new Set(created.map((r) => r.body.patientId)).size).to.equal(20);
+  });
+
+  it('has the database refuse a second row with the same number in one queue, whatever code writes it', async () => {
+    const doctor = await createUser('doctor');
+    const [a, b] = await Promise.all([createWalkInPatient(), createWalkInPatient()]);
+    const first = await api.as(staff.token).post('/queue', { patientId: a.id, doctorId: doctor.id });
+    let error: { code?: string; constraint?: string } | undefined;
+    try {
+      await testContext().knex('queueEntries').insert({
+        clinicDate: first.body.date,
+        doctorId: doctor.id,
+        number: first.body.number,
+        patientId: b.id,
+      });
+    } catch (err) {
+      error = err as { code?: string; constraint?: string };
+    }
+    expect(error).to.include({ code: '23505', constraint: 'queue_entries_number_unique' });
   });
 
   it('numbers each doctor queue on its own, and the general queue apart (201)', async () => {
@@ -400,6 +451,25 @@ describe('queue API', () => {
       await stream.close();
     });
 
+    it('tells streams to resync after the LISTEN connection is lost, and keeps delivering once it is back', async () => {
+      const doctor = await createUser('doctor');
+      const stream = await openSse(
+        `${secondUrl}/api/v1/queue/stream?doctorId=${doctor.id}&access_token=${staff.token}`,
+      );
+      await stream.ready;
+      // Kill this database's LISTEN connection(s) server-side, as a failover or restart would.
+      const { rows } = await testContext().knex.raw(
+        `select pg_terminate_backend(pid) as killed from pg_stat_activity
+          where datname = current_database() and application_name = 'clinicflow-listen-queue_changes'`,
+      );
+      expect(rows.length).to.be.at.least(1);
+      await waitUntil(() => stream.events.some((e) => e.event === 'resync'), 10_000, 'event: resync');
+      const p = await createWalkInPatient();
+      const created = await api.as(staff.token).post('/queue', { patientId: p.id, doctorId: doctor.id });
+      expect((await stream.waitFor((d) => d.entry.id === created.body.id)).entry).to.deep.equal(created.body);
+      await stream.close();
+    });
+
     it('sends only the changes a viewer may see: a patient gets their own, and ?doctorId= narrows to one queue', async () => {
       const [patient, doctor] = await Promise.all([createUser('patient'), createUser('doctor')]);
       const mine = await openSse(`${secondUrl}/api/v1/queue/stream?access_token=${patient.token}`);
@@ -420,6 +490,77 @@ describe('queue API', () => {
       expect(seen(mine)).not.to.include(a.body.id);
       expect(seen(docOnly)).not.to.include(a.body.id);
       await Promise.all([mine.close(), docOnly.close()]);
+    });
+  });
+
+  describe('live stream across two OS processes', function () {
+    this.timeout(40_000);
+    let child: ChildProcess | undefined;
+    let childUrl: string;
+
+    before(async () => {
+      // A real second web process (bin/web.ts, no worker) on the same database: nothing is shared
+      // with this one but PostgreSQL, so only LISTEN/NOTIFY can carry a change across.
+      const port = await freePort();
+      const { config, databaseUrl } = testContext();
+      child = spawn(process.execPath, ['--import', 'tsx', 'bin/web.ts'], {
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATABASE_URL: databaseUrl,
+          JWT_SECRET: config.jwtSecret!,
+          RUN_WORKER: 'false',
+          LOG_LEVEL: 'silent',
+          DATA_DIR: config.dataDir,
+          DATABASE_POOL_SIZE: '4',
+        },
+        stdio: 'ignore',
+      });
+      childUrl = `http://127.0.0.1:${port}`;
+      await waitUntil(
+        async () => child!.exitCode === null && (await fetch(`${childUrl}/healthz`)).ok,
+        30_000,
+        'the second web process',
+      );
+    });
+
+    after(async () => {
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      // A drain that hangs must not hang the suite (nor leave the process behind).
+      const force = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
+    });
+
+    it('delivers changes made in either process to streams connected to the other', async () => {
+      const doctor = await createUser('doctor');
+      const onChild = await openSse(
+        `${childUrl}/api/v1/queue/stream?doctorId=${doctor.id}&access_token=${nurse.token}`,
+      );
+      const onMain = await openSse(
+        `${testContext().baseUrl}/api/v1/queue/stream?doctorId=${doctor.id}&access_token=${staff.token}`,
+      );
+      await Promise.all([onChild.ready, onMain.ready]);
+      const p = await createWalkInPatient();
+      const created = await api.as(staff.token).post('/queue', { patientId: p.id, doctorId: doctor.id });
+      expect(created.status).to.equal(201);
+      expect(await onChild.waitFor((d) => d.entry.id === created.body.id)).to.deep.equal({
+        action: 'created',
+        entry: created.body,
+      });
+      const moved = await fetch(`${childUrl}/api/v1/queue/${created.body.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${nurse.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'IN_PROGRESS' }),
+      });
+      expect(moved.status).to.equal(200);
+      const upd = await onMain.waitFor((d) => d.action === 'updated' && d.entry.id === created.body.id);
+      expect(upd.entry).to.deep.equal(await moved.json());
+      await Promise.all([onChild.close(), onMain.close()]);
     });
   });
 

@@ -311,6 +311,33 @@ describe('users', () => {
       ).to.have.length(1);
     });
 
+    it('approves once under concurrent approvals: every request answers 200, one audit row, one email', async () => {
+      const email = uniqueEmail('race-doc');
+      const reg = await anon.post('/auth/register', {
+        name: 'Dr Race',
+        email,
+        password: PASSWORD,
+        role: 'doctor',
+      });
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          api.as(admin.token).patch(`/users/${reg.body.id}/status`, { status: 'active' }),
+        ),
+      );
+      for (const r of results) expect(r.status, r.text).to.equal(200);
+      const changes = await testContext()
+        .knex('auditEvents')
+        .where({ entityId: reg.body.id, action: 'change_status', outcome: 'success' });
+      expect(changes).to.have.length(1);
+      await testContext().smtp.waitFor(email, (m) => /approved/i.test(m.subject));
+      await drainJobs('send_email');
+      expect(
+        testContext()
+          .smtp.to(email)
+          .filter((m) => /approved/i.test(m.subject)),
+      ).to.have.length(1);
+    });
+
     it('ends the sessions of a suspended user at once (401), and reactivation lets them sign in again', async () => {
       const nurse = await createUser('nurse');
       expect((await api.as(nurse.token).get('/users/me')).status).to.equal(200);

@@ -132,12 +132,14 @@ describe('visits', () => {
       errorOf(res);
     }
     const v = await api.as(nurse.token).post('/visits', { patientId, complaint: 'x' });
-    for (const body of [{}, { patientId }, { occurredAt: 'x' }]) {
+    for (const body of [{}, { patientId }, { occurredAt: 'x' }, { complaint: null }]) {
       expect(
         (await api.as(nurse.token).patch(`/visits/${v.body.id}`, body)).status,
         JSON.stringify(body),
       ).to.equal(400);
     }
+    // Emptying every clinical field was refused and rolled back: the complaint is still there.
+    expect((await api.as(nurse.token).get(`/visits/${v.body.id}`)).body.complaint).to.equal('x');
     expect((await api.as(nurse.token).get('/visits/xyz')).status).to.equal(400);
     expect((await api.as(nurse.token).get(`/patients/${patientId}/visits?limit=0`)).status).to.equal(400);
     expect((await api.as(nurse.token).get(`/visits/00000000-0000-4000-8000-000000000000`)).status).to.equal(

@@ -184,6 +184,57 @@ describe('medication reminders', () => {
     });
   });
 
+  describe('time-zone change', () => {
+    it('moves pending reminders to the new zone at the next top-up, cancelling the old ones (never two per local dose)', async () => {
+      const p = await prescription({
+        medications: [
+          {
+            name: 'Levothyroxine',
+            dosage: '50 µg',
+            doseTimes: ['09:00'],
+            startDate: tomorrow(),
+            durationDays: 5,
+          },
+        ],
+      });
+      const before = await doses(p.id);
+      expect(before.length).to.be.greaterThan(0);
+      const res = await api
+        .as(p.patient.token)
+        .patch(`/patients/${p.patient.patientId}`, { timeZone: 'Asia/Tokyo' });
+      expect(res.status, res.text).to.equal(200);
+
+      // The patient edit alone makes the cron reconcile this prescription (its window is not short).
+      await queueReminderTopUps();
+      expect(await jobsFor(`schedule_medication_doses:${p.id}`)).to.have.length(1);
+      await drainJobs('schedule_medication_doses');
+
+      const after = await doses(p.id);
+      for (const d of before) {
+        expect(after.find((a) => a.id === d.id)).to.include({
+          status: 'cancelled',
+          reason: 'time_zone_changed',
+        });
+      }
+      const live = after.filter((d) => d.status === 'scheduled');
+      expect(live.length).to.be.greaterThan(0);
+      const localDays = live.map((d) => DateTime.fromJSDate(d.doseAt, { zone: 'Asia/Tokyo' }));
+      expect(localDays.every((t) => t.toFormat('HH:mm') === '09:00')).to.equal(true);
+      expect(new Set(localDays.map((t) => t.toISODate())).size).to.equal(live.length);
+      const jobs = await jobsFor(`send_medication_reminder:${p.id}:`);
+      expect(jobs.map((j) => j.key).sort()).to.deep.equal(
+        live.map((d) => `send_medication_reminder:${p.id}:${d.id}`).sort(),
+      );
+      const row = await testContext().knex('prescriptions').where({ id: p.id }).first();
+      const lastDay = DateTime.fromISO(tomorrow(), { zone: 'Asia/Tokyo' }).plus({ days: 4 });
+      expect(iso(row.lastDoseAt)).to.equal(iso(lastDay.set({ hour: 9 }).toJSDate()));
+
+      // Reconciled: the next cron run leaves it alone.
+      await queueReminderTopUps();
+      expect(await jobsFor(`schedule_medication_doses:${p.id}`)).to.have.length(0);
+    });
+  });
+
   describe('sending', () => {
     let extra: WorkerHandle[] = [];
 

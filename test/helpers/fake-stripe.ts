@@ -78,6 +78,11 @@ export class FakeStripe {
     this.dropRefundResponses = n;
   }
 
+  /** Stripe prunes idempotency keys after about 24 hours: later requests with an old key act anew. */
+  forgetIdempotencyKeys(): void {
+    this.idempotent.clear();
+  }
+
   count(route: string): number {
     return this.counts.get(route) ?? 0;
   }

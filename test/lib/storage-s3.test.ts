@@ -9,6 +9,7 @@ import { setStorage, StorageNotFoundError, type Storage } from '../../lib/storag
 import { S3Storage } from '../../lib/storage/s3.js';
 import { testContext } from '../helpers/context.js';
 import { createUser } from '../helpers/factories.js';
+import { drainJobs } from '../helpers/jobs.js';
 import { api, request } from '../helpers/http.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -161,6 +162,34 @@ describe('S3 storage (against s3rver)', () => {
       const file = await fetch(location);
       expect(Buffer.from(await file.arrayBuffer()).equals(image)).to.equal(true);
       expect(file.headers.get('content-disposition')).to.match(/^attachment; filename="MRI\.png"/);
+    });
+
+    it('resizes an avatar in the worker into the bucket, serves it, and removes the upload', async () => {
+      const user = await createUser('doctor');
+      const picture = await sharp({ create: { width: 500, height: 300, channels: 3, background: '#aa3366' } })
+        .jpeg()
+        .toBuffer();
+      const f = new FormData();
+      f.append('image', new Blob([new Uint8Array(picture)]), 'me.jpg');
+      const put = await request('PUT', '/users/me/avatar', { token: user.token, rawBody: f });
+      expect(put.status).to.equal(202);
+      const pending = await testContext().knex('userAvatars').where({ userId: user.id }).first();
+      expect(await s3.exists(pending.pendingKey)).to.equal(true);
+      await drainJobs('resize_avatar');
+      await drainJobs('delete_stored_object');
+      const row = await testContext().knex('userAvatars').where({ userId: user.id }).first();
+      expect(row).to.include({ status: 'ready', pendingKey: null });
+      expect(await s3.exists(row.currentKey)).to.equal(true);
+      expect(await s3.exists(pending.pendingKey)).to.equal(false);
+      const got = await fetch(`${testContext().baseUrl}/api/v1/users/${user.id}/avatar`, {
+        headers: { authorization: `Bearer ${user.token}` },
+      });
+      expect(got.status).to.equal(200);
+      expect(await sharp(Buffer.from(await got.arrayBuffer())).metadata()).to.include({
+        format: 'webp',
+        width: 256,
+        height: 256,
+      });
     });
   });
 });

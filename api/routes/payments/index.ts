@@ -6,7 +6,8 @@ import {
   listPayments,
 } from '../../../domain/payments/read-payments.js';
 import { recordStripeEvent } from '../../../domain/payments/record-stripe-event.js';
-import { defineRoutes } from '../../route.js';
+import { assertPaymentsConfigured } from '../../../lib/stripe.js';
+import { defineRoutes, type AppContext } from '../../route.js';
 import { idParams, listOf, objectSchema } from '../../schemas.js';
 import { presentAppointmentPayment, presentPayment } from './present.js';
 import {
@@ -16,6 +17,12 @@ import {
   paymentSchema,
   webhookAckSchema,
 } from './schemas.js';
+
+/** Answers 503 before anything else while payments are off. */
+const requirePayments = async (_ctx: AppContext, next: () => Promise<unknown>) => {
+  assertPaymentsConfigured();
+  await next();
+};
 
 /** Stripe's own payloads stay far below this; anything larger is not a Stripe event. */
 const WEBHOOK_BODY_LIMIT = '1mb';
@@ -43,6 +50,7 @@ export const paymentsRoutes = defineRoutes([
     access: ['patient', 'doctor', 'billing-manager', 'admin'],
     params: idParams,
     response: appointmentPaymentSchema,
+    before: [requirePayments],
     handler: async (ctx) =>
       presentAppointmentPayment(await getAppointmentPayment(ctx.state.actor!, ctx.state.params.id as string)),
   },
@@ -55,6 +63,7 @@ export const paymentsRoutes = defineRoutes([
     access: ['admin', 'billing-manager'],
     query: listPaymentsQuery,
     response: listOf(paymentSchema),
+    before: [requirePayments],
     handler: async (ctx) => {
       const page = await listPayments(ctx.state.query as unknown as ListPaymentsQuery);
       return { items: page.items.map(presentPayment), nextCursor: page.nextCursor };

@@ -1,0 +1,142 @@
+/**
+ * Email throughput: N `send_email` jobs through clinicflow's worker (render, ledger row, SMTP) to an
+ * in-process SMTP sink, against bare nodemailer sending the same rendered message N times to the same
+ * sink with the same number of sends in flight and the same pooled transport settings.
+ */
+import { randomBytes } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
+import { connectDatabase, disconnectDatabase } from '../db/knex.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { loadConfig } from '../lib/config.js';
+import { renderEmail } from '../lib/email-templates.js';
+import { createLogger } from '../lib/logger.js';
+import { createMailer } from '../lib/mailer.js';
+import { setServices } from '../lib/services.js';
+import { sendEmail } from '../worker/tasks/core/send_email.js';
+import { runMigrations } from 'graphile-worker';
+import { clinicflowWorker } from './jobs.js';
+import { fmt, freshDatabase, type BenchResult } from './lib.js';
+
+const EMAILS = Number(process.env.BENCH_EMAILS ?? 2_000);
+const CONCURRENCY = 10;
+const LIMIT_MS = 180_000;
+const TEMPLATE = 'system_notification';
+const VARS = { recipientName: 'Dana Bench', title: 'Benchmark', body: 'A message of ordinary length.' };
+
+/** An SMTP server that accepts and discards everything, counting messages. */
+class Sink {
+  received = 0;
+  private waiter: { n: number; resolve: () => void } | undefined;
+  readonly server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    closeTimeout: 1000,
+    onData: (stream, _session, cb) => {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        this.received += 1;
+        if (this.waiter && this.received >= this.waiter.n) this.waiter.resolve();
+        cb();
+      });
+    },
+  });
+  port = 0;
+  async start() {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.port = (this.server.server.address() as { port: number }).port;
+  }
+  /** Resolves when `n` messages in total have arrived (rejects after LIMIT_MS). */
+  until(n: number): Promise<void> {
+    if (this.received >= n) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`only ${this.received}/${n} emails arrived`)), LIMIT_MS);
+      this.waiter = {
+        n,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      };
+    });
+  }
+  stop() {
+    return new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+/** Runs the email benchmark and returns its result rows. */
+export async function benchEmail(): Promise<BenchResult[]> {
+  const db = await freshDatabase();
+  const sink = new Sink();
+  await sink.start();
+  const smtpUrl = `smtp://127.0.0.1:${sink.port}?ignoreTLS=true`;
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, SMTP_URL: smtpUrl });
+  const logger = createLogger('silent');
+  const mailer = createMailer({ smtpUrl, from: config.mailFrom, outboxDir: '/nonexistent' });
+  setServices({ config, logger, mailer, jwtSecret: randomBytes(32).toString('hex') });
+  try {
+    const knex = connectDatabase(db.url, CONCURRENCY + 2);
+    await migrateDatabase(knex, db.url);
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    await runMigrations({ pgPool: pool });
+
+    // Bare: the same rendered message, N sends, CONCURRENCY in flight, nodemailer's pool as ours.
+    const rendered = await renderEmail(TEMPLATE, { clinicName: config.clinicName, appUrl: config.appUrl, ...VARS });
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: sink.port,
+      ignoreTLS: true,
+      pool: true,
+      maxConnections: 5,
+      maxRequeues: 0,
+    });
+    let base = sink.received;
+    let next = 0;
+    const b0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next++ < EMAILS)
+          await transport.sendMail({ from: config.mailFrom, to: 'patient@bench.test', ...rendered });
+      }),
+    );
+    await sink.until(base + EMAILS);
+    const bare = EMAILS / ((performance.now() - b0) / 1000);
+    transport.close();
+
+    // clinicflow: N queued send_email jobs (distinct ledger keys) through the worker with history on.
+    await pool.query(
+      `select graphile_worker.add_jobs(array(
+         select ('send_email', json_build_object('ledgerKey', 'bench:' || i, 'template', $2::text,
+                 'to', 'patient@bench.test', 'vars', $3::json), null, null, null, null, null, null)::graphile_worker.job_spec
+           from generate_series(1, $1) as i))`,
+      [EMAILS, TEMPLATE, JSON.stringify(VARS)],
+    );
+    base = sink.received;
+    const o0 = performance.now();
+    const worker = await clinicflowWorker()(db.url, { send_email: sendEmail.run });
+    await sink.until(base + EMAILS);
+    const ours = EMAILS / ((performance.now() - o0) / 1000);
+    await worker.stop();
+    const { rows } = await pool.query('select count(*)::int as n from email_deliveries');
+    if (rows[0].n !== EMAILS) throw new Error(`expected ${EMAILS} ledger rows, found ${rows[0].n}`);
+    await pool.end();
+    return [
+      {
+        name: `emails/s (${EMAILS.toLocaleString('en-US')} to a local SMTP sink, ${CONCURRENCY} in flight)`,
+        clinicflow: `${fmt(ours, 0)}/s (send_email jobs: render + ledger + send)`,
+        baseline: `${fmt(bare, 0)}/s (bare nodemailer, pre-rendered)`,
+        ratio: fmt(ours / bare, 2),
+        target: '—',
+        met: null,
+      },
+    ];
+  } finally {
+    mailer.close();
+    await disconnectDatabase();
+    await sink.stop();
+    await db.drop();
+  }
+}
