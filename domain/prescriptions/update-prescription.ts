@@ -20,9 +20,9 @@ export interface UpdatePrescriptionInput {
 }
 
 /**
- * Changes an active prescription. The prescribing doctor may change notes, medications and
- * `remindersEnabled`; the patient may only switch their reminders off or on (403 for anything
- * else). New medications replace the old ones: pending reminders of the old plan are cancelled
+ * Changes an active prescription. The prescribing doctor may change notes and medications and
+ * switch reminders off; the patient may only switch their reminders off or on (403 for anything
+ * else), and once they are off only the patient turns them back on. New medications replace the old ones: pending reminders of the old plan are cancelled
  * and the new plan's window is scheduled in the same transaction.
  * 404 when not visible, 409 `invalid_state` when the prescription is expired or deleted.
  */
@@ -39,6 +39,9 @@ export function updatePrescription(
         await denyChange(actor, row, 'update', 'patient_reminders_only');
     } else if (row.doctorId !== actor.userId) {
       await denyChange(actor, row, 'update', 'not_prescriber');
+    } else if (input.remindersEnabled === true && !row.remindersEnabled) {
+      // Opting out is the patient's choice; only the patient turns reminders back on.
+      await denyChange(actor, row, 'update', 'patient_opted_out');
     }
     if (row.status !== 'active') {
       throw new ConflictError(

@@ -862,6 +862,7 @@ describe('Appointments', () => {
         'from=soon',
         'cursor=garbage',
         'extra=1',
+        'to=2026-12-31T23:59:60Z',
       ]) {
         const res = await api.as(admin.token).get(`/appointments?${s}`);
         expect(res.status, s).to.equal(400);

@@ -314,6 +314,9 @@ describe('prescriptions API', () => {
       expect(res.body.remindersEnabled).to.equal(false);
       expect((await doses(p.id)).every((d) => d.status === 'cancelled')).to.equal(true);
       expect(await jobsFor(`send_medication_reminder:${p.id}:`)).to.have.length(0);
+      // The doctor cannot override the patient's opt-out (403).
+      res = await api.as(s.doctor.token).patch(`/prescriptions/${p.id}`, { remindersEnabled: true });
+      expect(res.status).to.equal(403);
       res = await api.as(s.patient.token).patch(`/prescriptions/${p.id}`, { remindersEnabled: true });
       expect(res.status).to.equal(200);
       const live = (await doses(p.id)).filter((d) => d.status === 'scheduled');

@@ -206,6 +206,14 @@ describe('Scheduling: availability and slots', () => {
         expect(res.status, q).to.equal(400);
         expect(errorOf(res).code).to.equal('validation_failed');
       }
+      // RFC 3339 (and so the date-time format) allows a leap second that a JavaScript date cannot hold.
+      const leap = await api
+        .as(patient.token)
+        .get(`/doctors/${slotDoctor.id}/slots?from=2026-12-31T23:59:60Z`);
+      expect(leap.status).to.equal(400);
+      expect(errorOf(leap).details).to.deep.equal([
+        { path: '/query/from', message: 'must be a date-time without a leap second' },
+      ]);
     });
 
     it('answers 404 for an unknown or inactive doctor and 401 without a token', async () => {

@@ -84,7 +84,8 @@ export class BuiltProcess {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms of SIGTERM\n${this.tail()}`)),
+        () =>
+          reject(new Error(`${this.name} did not exit within ${timeoutMs} ms of SIGTERM\n${this.tail()}`)),
         timeoutMs,
       );
     });
@@ -143,7 +144,8 @@ export async function waitReady(proc: BuiltProcess, baseUrl: string, timeoutMs =
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${proc.name} not ready after ${timeoutMs} ms\n${proc.tail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${proc.name} not ready after ${timeoutMs} ms\n${proc.tail()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

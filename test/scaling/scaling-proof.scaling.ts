@@ -51,7 +51,6 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
   let webB = '';
   let webAProc: BuiltProcess;
   let worker1: BuiltProcess;
-  let worker2: BuiltProcess;
   let token = '';
   let ticketPatients: string[] = [];
   let loadPatient = { id: '', email: '' };
@@ -170,7 +169,10 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
       for (const to of m.to) if (to.startsWith(`${prefix}-`)) counts.set(to, (counts.get(to) ?? 0) + 1);
     }
     expect(counts.size, `distinct ${prefix} recipients`).to.equal(n);
-    expect([...counts.values()].every((c) => c === 1), `each ${prefix} email exactly once`).to.equal(true);
+    expect(
+      [...counts.values()].every((c) => c === 1),
+      `each ${prefix} email exactly once`,
+    ).to.equal(true);
   }
 
   before(async function () {
@@ -215,7 +217,7 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
     const t1 = Date.now();
     const [a, b] = await Promise.all([startWeb('web-a'), startWeb('web-b')]);
     [webAProc, webA, webB] = [a.proc, a.url, b.url];
-    [worker1, worker2] = await Promise.all([startWorkerProcess('worker-1'), startWorkerProcess('worker-2')]);
+    [worker1] = await Promise.all([startWorkerProcess('worker-1'), startWorkerProcess('worker-2')]);
     figures.push(`2 web + 2 worker processes ready (readyz, heartbeats): ${Date.now() - t1} ms`);
 
     // The test signs tokens with the cluster's JWT_SECRET, as the web processes verify them.
@@ -252,7 +254,8 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
     if (dbName && adminUrl) await admin(`drop database if exists ${dbName} with (force)`).catch(() => {});
     await embedded?.stop();
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
-    if (figures.length) console.log(`\n  scaling proof figures:\n${figures.map((f) => `    - ${f}`).join('\n')}\n`);
+    if (figures.length)
+      console.log(`\n  scaling proof figures:\n${figures.map((f) => `    - ${f}`).join('\n')}\n`);
   });
 
   afterEach(function () {
@@ -335,7 +338,12 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
       request: (i) => ({
         method: 'POST',
         path: '/api/v1/reminders',
-        body: { patientId: loadPatient.id, message: message(i), dueAt: new Date().toISOString(), channels: ['email'] },
+        body: {
+          patientId: loadPatient.id,
+          message: message(i),
+          dueAt: new Date().toISOString(),
+          channels: ['email'],
+        },
       }),
     });
     const t0 = Date.now();
@@ -346,9 +354,10 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
     const runningOnWorker1 = await waitUntil(
       async () => {
         if (load.completed < LOAD_REQUESTS / 5) return undefined;
-        const rows = await q<{ id: string }>('select id::text from graphile_worker.jobs where locked_by = $1', [
-          worker1Pool,
-        ]);
+        const rows = await q<{ id: string }>(
+          'select id::text from graphile_worker.jobs where locked_by = $1',
+          [worker1Pool],
+        );
         return rows.length ? rows.map((r) => r.id) : undefined;
       },
       30_000,
@@ -385,7 +394,9 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
     // connection the server never accepted.
     const notCreated = results.filter((r: LoadResult) => r.status !== 201);
     expect(notCreated, JSON.stringify(notCreated.slice(0, 5))).to.deep.equal([]);
-    const serverErrors = results.flatMap((r) => r.attempts).filter((x) => typeof x.outcome === 'number' && x.outcome >= 500);
+    const serverErrors = results
+      .flatMap((r) => r.attempts)
+      .filter((x) => typeof x.outcome === 'number' && x.outcome >= 500);
     expect(serverErrors).to.deep.equal([]);
     const retried = results.filter((r) => r.attempts.length > 1);
 
@@ -408,7 +419,9 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
     expect(backlogRuns.filter((r) => r.completed !== 1 || r.failed !== 0)).to.deep.equal([]);
     const lateRuns = await waitCompleted('job_id', late, `${LATE_JOBS} late jobs to complete`);
     expect(lateRuns.filter((r) => r.completed !== 1 || r.failed !== 0)).to.deep.equal([]);
-    const unsent = await q(`select id from reminders where patient_id = $1 and status <> 'sent'`, [loadPatient.id]);
+    const unsent = await q(`select id from reminders where patient_id = $1 and status <> 'sent'`, [
+      loadPatient.id,
+    ]);
     expect(unsent).to.deep.equal([]);
     const left = await q(
       'select id from graphile_worker.jobs where id = any($1::bigint[]) or key = any($2::text[])',
@@ -418,9 +431,9 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
 
     // The jobs worker-1 was running at SIGTERM finished there, once.
     const killedRuns = await waitCompleted('job_id', runningOnWorker1, 'the jobs running at SIGTERM');
-    expect(killedRuns.every((r) => r.completed === 1 && r.failed === 0 && r.workerId === worker1Pool)).to.equal(
-      true,
-    );
+    expect(
+      killedRuns.every((r) => r.completed === 1 && r.failed === 0 && r.workerId === worker1Pool),
+    ).to.equal(true);
 
     // Each email exactly once.
     const loadMails = smtp.to(loadPatient.email);
@@ -435,7 +448,14 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
 
     for (const c of children) expect(c.errorLines(), `${c.name} logged errors`).to.deep.equal([]);
 
-    const codes = [...new Set(results.flatMap((r) => r.attempts).map((x) => x.outcome).filter((o) => typeof o === 'string'))];
+    const codes = [
+      ...new Set(
+        results
+          .flatMap((r) => r.attempts)
+          .map((x) => x.outcome)
+          .filter((o) => typeof o === 'string'),
+      ),
+    ];
     figures.push(
       `SIGTERM under load: ${LOAD_REQUESTS} POST /reminders (concurrency ${LOAD_CONCURRENCY}, alternating ` +
         `web-a/web-b) in ${loadMs} ms, all 201, no 5xx; ${retried.length} re-sent to web-b after a ` +
@@ -447,6 +467,20 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
         `completed exactly once, 0 failed; reminders split ${JSON.stringify(await perWorker('job_key', keys))}, ` +
         `backlog split ${JSON.stringify(await perWorker('job_id', backlog))}, late split ${JSON.stringify(lateSplit)}`,
     );
-    await worker3.terminate();
+  });
+
+  it('stops every remaining process cleanly on SIGTERM', async () => {
+    const rest = children.filter((c) => c.running);
+    expect(rest.map((c) => c.name).sort()).to.deep.equal(['web-b', 'worker-2', 'worker-3']);
+    const exits = await Promise.all(rest.map((c) => c.terminate()));
+    exits.forEach((e, i) => {
+      expect(e, rest[i].tail()).to.deep.include({ code: 0, signal: null });
+      expect(e.ms).to.be.below(EXIT_WITHIN_MS);
+    });
+    const beating = await q('select worker_id from worker_heartbeats');
+    expect(beating, 'cleanly stopped workers remove their heartbeats').to.deep.equal([]);
+    figures.push(
+      `idle stop: ${rest.map((c, i) => `${c.name} exit 0 after ${exits[i].ms} ms`).join(', ')}; no heartbeat left`,
+    );
   });
 });

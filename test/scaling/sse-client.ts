@@ -26,7 +26,9 @@ export class SseClient {
     const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
     if (res.status !== 200 || !res.body) {
       const text = await res.text();
-      throw new Error(`SSE ${url.replace(/access_token=[^&]+/, 'access_token=…')} answered ${res.status}: ${text}`);
+      throw new Error(
+        `SSE ${url.replace(/access_token=[^&]+/, 'access_token=…')} answered ${res.status}: ${text}`,
+      );
     }
     const client = new SseClient(res.body);
     client.abort.signal.addEventListener('abort', () => abort.abort());
@@ -86,7 +88,8 @@ export class SseClient {
       if (found) return found;
       if (this.finished !== undefined) throw new Error(`the SSE stream ended (${String(this.finished)})`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching SSE event within ${timeoutMs} ms (${this.events.length} seen)`);
+      if (left <= 0)
+        throw new Error(`no matching SSE event within ${timeoutMs} ms (${this.events.length} seen)`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {

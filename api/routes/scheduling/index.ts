@@ -4,9 +4,25 @@ import {
   putDoctorAvailability,
 } from '../../../domain/scheduling/doctor-availability.js';
 import { listFreeSlots } from '../../../domain/scheduling/free-slots.js';
+import { ValidationError } from '../../../lib/errors.js';
 import { defineRoutes } from '../../route.js';
 import { idParams } from '../../schemas.js';
 import { availabilityBody, availabilitySchema, slotListSchema, slotsQuery } from './schemas.js';
+
+/**
+ * The instant of a validated `date-time` query value. RFC 3339 allows a leap second (`23:59:60Z`)
+ * that JavaScript dates cannot hold; such a value is a 400 here rather than an invalid Date later.
+ */
+function queryInstant(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) {
+    throw new ValidationError('The request is invalid.', [
+      { path: `/query/${name}`, message: 'must be a date-time without a leap second' },
+    ]);
+  }
+  return d;
+}
 
 export const schedulingRoutes = defineRoutes([
   {
@@ -46,8 +62,8 @@ export const schedulingRoutes = defineRoutes([
     handler: async (ctx) => {
       const q = ctx.state.query as { from?: string; to?: string };
       const { timeZone, slots } = await listFreeSlots(ctx.state.params.id as string, {
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
+        from: queryInstant(q.from, 'from'),
+        to: queryInstant(q.to, 'to'),
       });
       return {
         items: slots.map((s) => ({ startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() })),
