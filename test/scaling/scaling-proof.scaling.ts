@@ -376,7 +376,8 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
 
     const w1 = await worker1Exit;
     // A restarted worker joins while the load is still running.
-    const worker3 = await startWorkerProcess('worker-3');
+    await startWorkerProcess('worker-3');
+    const joinedAfter = load.completed;
     const a = await webAExit;
     const sseEnd = await onA.closed;
     const results = await loading;
@@ -462,7 +463,7 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
         `connection error (${codes.join(', ') || 'none'}) and none of them duplicated a row`,
       `web-a: SIGTERM with ${inFlightOnA} request(s) in flight → exit 0 after ${a.ms} ms, SSE stream ended cleanly`,
       `worker-1: SIGTERM while running ${runningOnWorker1.length} job(s) → they finished on worker-1, exit 0 ` +
-        `after ${w1.ms} ms; worker-3 started in its place`,
+        `after ${w1.ms} ms; worker-3 started in its place and joined after ${joinedAfter} of ${LOAD_REQUESTS} requests`,
       `jobs: ${LOAD_REQUESTS} send_custom_reminder + ${BACKLOG_JOBS} backlog + ${LATE_JOBS} late send_email, each ` +
         `completed exactly once, 0 failed; reminders split ${JSON.stringify(await perWorker('job_key', keys))}, ` +
         `backlog split ${JSON.stringify(await perWorker('job_id', backlog))}, late split ${JSON.stringify(lateSplit)}`,
