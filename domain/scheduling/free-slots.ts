@@ -23,12 +23,18 @@ const DAY_MS = 24 * 60 * 60_000;
 const MINUTE_MS = 60_000;
 
 /**
- * Live appointments of a doctor near `[from, to)` as busy intervals for slots.ts.
+ * Live appointments of a doctor that can block a slot starting in `[from, to]`, as busy intervals
+ * for slots.ts.
  *
  * slots.ts pads each candidate with the doctor's *current* buffer on both sides; the database pads
  * each stored appointment's end with the buffer it was booked with. Extending a busy end by the
  * amount a stored buffer exceeds the current one makes the listing at least as strict as the
  * exclusion constraint, so it never offers a time the database would refuse.
+ *
+ * The bounds are exact rather than a fixed margin: a candidate `[s, s + slot)` with `from ≤ s ≤ to`
+ * padded by the current buffer `b` meets a stored appointment only if it starts before
+ * `to + slot + b` and its end plus `max(its buffer, b)` lies after `from`. A fixed day of margin
+ * loaded up to two days of a busy calendar for every booking (576 rows with 5-minute slots).
  */
 export async function loadBusyIntervals(
   trx: Knex,
@@ -38,21 +44,19 @@ export async function loadBusyIntervals(
   to: Date,
   excludeAppointmentId?: string,
 ): Promise<BusyInterval[]> {
-  // A day of margin covers any buffer (≤ 240 min) and slot length (≤ 480 min) on either side.
+  const b = availability.bufferMinutes;
   const rows: { startsAt: Date; endsAt: Date; bufferMinutes: number }[] = await trx('appointments')
     .where({ doctorId })
     .whereIn('status', LIVE_STATUSES)
-    .andWhere('startsAt', '<', new Date(to.getTime() + DAY_MS))
-    .andWhere('endsAt', '>', new Date(from.getTime() - DAY_MS))
+    .andWhere('startsAt', '<', new Date(to.getTime() + (availability.slotMinutes + b) * MINUTE_MS))
+    .andWhereRaw('add_minutes(ends_at, greatest(buffer_minutes, ?::int)) > ?', [b, from])
     .modify((q) => {
       if (excludeAppointmentId) q.whereNot('id', excludeAppointmentId);
     })
     .select('startsAt', 'endsAt', 'bufferMinutes');
   return rows.map((r) => ({
     startsAt: r.startsAt,
-    endsAt: new Date(
-      r.endsAt.getTime() + Math.max(0, r.bufferMinutes - availability.bufferMinutes) * MINUTE_MS,
-    ),
+    endsAt: new Date(r.endsAt.getTime() + Math.max(0, r.bufferMinutes - b) * MINUTE_MS),
   }));
 }
 
@@ -104,14 +108,16 @@ export async function assertBookableSlot(
   now: Date,
   excludeAppointmentId?: string,
 ): Promise<void> {
+  const busy = await loadBusyIntervals(trx, doctorId, availability, startsAt, startsAt, excludeAppointmentId);
+  // The grid is computed a second time (without appointments) only to tell a refusal's reason.
+  if (isBookableSlot({ availability, startsAt, now, busy })) return;
   if (!isBookableSlot({ availability, startsAt, now, busy: [] })) {
     throw new BadRequestError(
       'not_a_slot',
       "That time is not one of the doctor's slots (outside visiting hours, off the slot grid, too soon or too far ahead).",
     );
   }
-  const busy = await loadBusyIntervals(trx, doctorId, availability, startsAt, startsAt, excludeAppointmentId);
-  if (!isBookableSlot({ availability, startsAt, now, busy })) throw slotTaken();
+  throw slotTaken();
 }
 
 /** The 409 a client sees when the time is already held by another appointment. */

@@ -375,7 +375,7 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
     const webAExit = webAProc.terminate();
 
     const w1 = await worker1Exit;
-    // A restarted worker joins while the load is still running.
+    // The restarted worker joins while jobs are still queued (the load itself may be over by then).
     await startWorkerProcess('worker-3');
     const joinedAfter = load.completed;
     const a = await webAExit;
@@ -462,7 +462,7 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
         `web-a/web-b) in ${loadMs} ms, all 201, no 5xx; ${retried.length} re-sent to web-b after a ` +
         `connection error (${codes.join(', ') || 'none'}) and none of them duplicated a row`,
       `web-a: SIGTERM with ${inFlightOnA} request(s) in flight → exit 0 after ${a.ms} ms, SSE stream ended cleanly`,
-      `worker-1: SIGTERM while running ${runningOnWorker1.length} job(s) → they finished on worker-1, exit 0 ` +
+      `worker-1: SIGTERM while holding ${runningOnWorker1.length} job lock(s) → those jobs completed on worker-1, exit 0 ` +
         `after ${w1.ms} ms; worker-3 started in its place and joined after ${joinedAfter} of ${LOAD_REQUESTS} requests`,
       `jobs: ${LOAD_REQUESTS} send_custom_reminder + ${BACKLOG_JOBS} backlog + ${LATE_JOBS} late send_email, each ` +
         `completed exactly once, 0 failed; reminders split ${JSON.stringify(await perWorker('job_key', keys))}, ` +
