@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { connectDatabase, disconnectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -17,7 +16,7 @@ import { setServices } from '../lib/services.js';
 import { sendEmail } from '../worker/tasks/core/send_email.js';
 import { runMigrations } from 'graphile-worker';
 import { clinicflowWorker } from './jobs.js';
-import { fmt, freshDatabase, type BenchResult } from './lib.js';
+import { benchPool, fmt, freshDatabase, type BenchResult } from './lib.js';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 2_000);
 const CONCURRENCY = 10;
@@ -80,11 +79,15 @@ export async function benchEmail(): Promise<BenchResult[]> {
   try {
     const knex = connectDatabase(db.url, CONCURRENCY + 2);
     await migrateDatabase(knex, db.url);
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = benchPool(db.url, 2);
     await runMigrations({ pgPool: pool });
 
     // Bare: the same rendered message, N sends, CONCURRENCY in flight, nodemailer's pool as ours.
-    const rendered = await renderEmail(TEMPLATE, { clinicName: config.clinicName, appUrl: config.appUrl, ...VARS });
+    const rendered = await renderEmail(TEMPLATE, {
+      clinicName: config.clinicName,
+      appUrl: config.appUrl,
+      ...VARS,
+    });
     const transport = nodemailer.createTransport({
       host: '127.0.0.1',
       port: sink.port,

@@ -44,7 +44,8 @@ try {
     process.stderr.write(`bench: ${name}…\n`);
     const t0 = performance.now();
     const rows = await (all[name] ?? extra[name])();
-    for (const r of rows) process.stderr.write(`  ${r.name}: ${r.clinicflow} vs ${r.baseline} (${r.ratio})\n`);
+    for (const r of rows)
+      process.stderr.write(`  ${r.name}: ${r.clinicflow} vs ${r.baseline} (${r.ratio})\n`);
     process.stderr.write(`  (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
     results.push(...rows);
   }

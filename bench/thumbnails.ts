@@ -102,8 +102,14 @@ export async function benchThumbnails(): Promise<BenchResult[]> {
     const o1 = await runChild('clinicflow', dir);
     const b2 = await runChild('bare', dir);
     const o2 = await runChild('clinicflow', dir);
-    const ours = { perSecond: Math.max(o1.perSecond, o2.perSecond), peakRssMb: Math.min(o1.peakRssMb, o2.peakRssMb) };
-    const bare = { perSecond: Math.max(b1.perSecond, b2.perSecond), peakRssMb: Math.min(b1.peakRssMb, b2.peakRssMb) };
+    const ours = {
+      perSecond: Math.max(o1.perSecond, o2.perSecond),
+      peakRssMb: Math.min(o1.peakRssMb, o2.peakRssMb),
+    };
+    const bare = {
+      perSecond: Math.max(b1.perSecond, b2.perSecond),
+      peakRssMb: Math.min(b1.peakRssMb, b2.peakRssMb),
+    };
     const what = `${IMAGES} × ${WIDTH}×${HEIGHT} JPEG, ${CONCURRENCY} at a time`;
     return [
       {
