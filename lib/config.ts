@@ -1,4 +1,4 @@
-import { IANAZone } from 'luxon';
+import { isValidTimeZone } from './time-zones.js';
 
 /**
  * The whole runtime configuration, read from the environment once at start-up and passed down.
@@ -137,7 +137,7 @@ export function parseDuration(name: string, raw: string): number {
 
 function zone(env: Env, name: string): string {
   const z = str(env, name) ?? 'UTC';
-  if (!IANAZone.isValidZone(z)) throw new ConfigError(name, `unknown IANA time zone "${z}"`);
+  if (!isValidTimeZone(z)) throw new ConfigError(name, `unknown IANA time zone "${z}"`);
   return z;
 }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { db } from '../../db/knex.js';
 import { UnauthorizedError } from '../../lib/errors.js';
@@ -10,6 +10,19 @@ const ALGORITHM = 'HS256';
 
 const isUuid = (v: unknown): v is string =>
   typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+
+let signingKey: { secret: string; key: KeyObject } | undefined;
+
+/**
+ * The HMAC key as a KeyObject. Given a string, jsonwebtoken first tries (and fails) to parse it as a
+ * public key on every verify, which cost about 5 % of the API's CPU in the benchmarks.
+ */
+function hmacKey(): KeyObject {
+  const { jwtSecret } = services();
+  if (signingKey?.secret !== jwtSecret)
+    signingKey = { secret: jwtSecret, key: createSecretKey(Buffer.from(jwtSecret)) };
+  return signingKey.key;
+}
 
 interface Claims {
   sub: string;
@@ -26,8 +39,8 @@ export function issueToken(user: { id: string; role: Role; tokenGeneration: numb
   token: string;
   expiresAt: Date;
 } {
-  const { jwtSecret, config } = services();
-  const token = jwt.sign({ role: user.role, gen: user.tokenGeneration }, jwtSecret, {
+  const { config } = services();
+  const token = jwt.sign({ role: user.role, gen: user.tokenGeneration }, hmacKey(), {
     algorithm: ALGORITHM,
     subject: user.id,
     jwtid: randomUUID(),
@@ -45,7 +58,7 @@ export function issueToken(user: { id: string; role: Role; tokenGeneration: numb
 export async function authenticateToken(token: string): Promise<Actor> {
   let claims: Claims;
   try {
-    claims = jwt.verify(token, services().jwtSecret, { algorithms: [ALGORITHM] }) as Claims;
+    claims = jwt.verify(token, hmacKey(), { algorithms: [ALGORITHM] }) as Claims;
   } catch {
     throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
   }

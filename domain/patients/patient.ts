@@ -1,5 +1,5 @@
-import { IANAZone } from 'luxon';
 import { ValidationError } from '../../lib/errors.js';
+import { isValidTimeZone } from '../../lib/time-zones.js';
 
 /** A patient profile as the domain hands it to presenters. */
 export interface PatientRow {
@@ -38,7 +38,7 @@ export const PATIENT_COLUMNS = [
 
 /** Throws a 400 naming `path` unless `zone` is a known IANA time zone. */
 export function assertTimeZone(zone: string, path = '/timeZone'): void {
-  if (!IANAZone.isValidZone(zone)) {
+  if (!isValidTimeZone(zone)) {
     throw new ValidationError('The request is invalid.', [
       { path, message: 'must be an IANA time zone such as Europe/Berlin' },
     ]);

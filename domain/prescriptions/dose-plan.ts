@@ -2,7 +2,8 @@
  * Dose arithmetic: turning a medication's local dose times into instants in the patient's zone.
  * Pure functions, so the DST rules are testable without a database.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isValidTimeZone } from '../../lib/time-zones.js';
 
 /** A medication as stored: wall-clock `doseTimes` (HH:MM, patient's zone) from `startDate` for `durationDays`. */
 export interface MedicationPlan {
@@ -58,7 +59,7 @@ export function localInstant(date: string, time: string, zone: string): Date {
 }
 
 /** Whether `zone` is an IANA zone luxon knows. */
-export const isValidZone = (zone: string): boolean => IANAZone.isValidZone(zone);
+export const isValidZone = (zone: string): boolean => isValidTimeZone(zone);
 
 /** The local calendar date (YYYY-MM-DD) of `instant` in `zone`. */
 export const localDate = (instant: Date, zone: string): string =>

@@ -4,7 +4,8 @@
  * Times are wall-clock times in the doctor's own time zone so that "09:00" means 09:00 for the
  * doctor all year round, whatever the UTC offset on that day.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isValidTimeZone } from '../../lib/time-zones.js';
 
 /** A wall-clock interval `[start, end)` within one local day, both `"HH:MM"`. */
 export interface TimeRange {
@@ -109,7 +110,7 @@ export function validateAvailability(a: Availability): AvailabilityProblem[] {
     problems.push({ path, message });
   };
 
-  if (typeof a.timeZone !== 'string' || !IANAZone.isValidZone(a.timeZone)) {
+  if (typeof a.timeZone !== 'string' || !isValidTimeZone(a.timeZone)) {
     add('/timeZone', 'must be a known IANA time zone, e.g. "Europe/Berlin"');
   }
   for (const key of Object.keys(AVAILABILITY_LIMITS) as (keyof typeof AVAILABILITY_LIMITS)[]) {

@@ -115,9 +115,16 @@ export function computeFreeSlots(query: FreeSlotsQuery): Slot[] {
       const startMin = parseTimeOfDay(range.start) as number;
       const endMin = parseTimeOfDay(range.end, true) as number;
       const rangeEnd = wallClock(date, endMin, zone).instant;
+      const rangeStart = wallClock(date, startMin, zone);
+      // Most ranges hold no DST change: then wall-clock minutes map to instants by plain arithmetic,
+      // and asking the zone database once per slot (the slow part of listing) is unnecessary.
+      const steady =
+        rangeStart.exists && rangeEnd - rangeStart.instant === (endMin - startMin) * MS_PER_MINUTE;
       let previousEnd = -Infinity;
       for (let m = startMin; m + a.slotMinutes <= endMin; m += a.slotMinutes + a.bufferMinutes) {
-        const start = wallClock(date, m, zone);
+        const start = steady
+          ? { instant: rangeStart.instant + (m - startMin) * MS_PER_MINUTE, exists: true }
+          : wallClock(date, m, zone);
         // A time skipped by spring-forward is not offered rather than moved to another time.
         if (!start.exists) continue;
         const startMs = start.instant;

@@ -1,6 +1,6 @@
-import { IANAZone } from 'luxon';
 import { withTransaction } from '../../db/transaction.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { isValidTimeZone } from '../../lib/time-zones.js';
 import type { Actor } from '../auth/actor.js';
 import { loadUserView, type UserView } from './user-view.js';
 
@@ -24,7 +24,7 @@ export async function updateMe(actor: Actor, input: UpdateMeInput): Promise<User
         { path: '/timeZone', message: 'is only accepted for patients' },
       ]);
     }
-    if (!IANAZone.isValidZone(input.timeZone)) {
+    if (!isValidTimeZone(input.timeZone)) {
       throw new ValidationError('The request is invalid.', [
         { path: '/timeZone', message: 'is not an IANA time zone' },
       ]);
