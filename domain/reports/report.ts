@@ -16,7 +16,7 @@ export const REPORT_TYPES: Readonly<Record<string, string>> = {
   'image/webp': 'webp',
 };
 
-/** Types the thumbnail job can render (sharp has no PDF input; see docs/reports.md). */
+/** Types the thumbnail job can render (sharp has no PDF input; see README "Reports and files"). */
 export const THUMBNAIL_TYPES: readonly string[] = ['image/png', 'image/jpeg', 'image/webp'];
 
 export type ThumbnailStatus = 'pending' | 'ready' | 'failed' | 'none';
