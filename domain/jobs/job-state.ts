@@ -1,3 +1,4 @@
+import type { JobRun } from './history.js';
 /**
  * How a graphile-worker job maps onto the states admins see, and how jobs are presented.
  *
@@ -59,22 +60,8 @@ export interface JobRow {
   state: LiveJobState;
 }
 
-/** One run of a job as kept in `job_history`. */
-export interface JobRunRow {
-  id: number;
-  jobId: number;
-  task: string;
-  jobKey: string | null;
-  attempt: number;
-  maxAttempts: number;
-  outcome: 'completed' | 'failed';
-  final: boolean;
-  error: string | null;
-  workerId: string | null;
-  startedAt: Date;
-  finishedAt: Date;
-  durationMs: number;
-}
+/** One run of a job as kept in `job_history` (graphile-worker's bigint job id, as a number). */
+export type JobRunRow = Omit<JobRun, 'jobId'> & { id: number; jobId: number };
 
 /** The admin view of a job (SPEC `Job (admin)`, plus operational fields). */
 export interface JobView {

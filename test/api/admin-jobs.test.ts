@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { addJob } from '../../db/jobs.js';
 import { testContext } from '../helpers/context.js';
+import { failedEmailJob } from '../helpers/failed-job.js';
 import { createUser, uniqueEmail, type TestUser } from '../helpers/factories.js';
 import { api, errorOf, request } from '../helpers/http.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -26,34 +26,6 @@ const auditRows = async (
   id: string,
 ): Promise<{ actorId: string | null; action: string; details: Record<string, unknown> }[]> =>
   knex()('auditEvents').where({ entity: 'job', entityId: id }).orderBy('id');
-
-/** A send_email job that fails once (the SMTP server refuses it) and, with one attempt, stays failed. */
-async function failedEmailJob(to: string): Promise<string> {
-  testContext().smtp.rejectNext(1);
-  const { id } = await addJob(
-    knex(),
-    'send_email',
-    {
-      ledgerKey: `ops_test:${randomUUID()}`,
-      template: 'system_notification',
-      to,
-      vars: { title: 'Ops test', recipientName: 'Ops', body: 'Hello' },
-    },
-    { maxAttempts: 1 },
-  );
-  await waitUntil(
-    async () =>
-      (
-        await knex().raw(
-          'select 1 from graphile_worker.jobs where id = ?::bigint and locked_at is null and last_error is not null',
-          [id],
-        )
-      ).rows.length,
-    15_000,
-    'the email job to fail',
-  );
-  return id;
-}
 
 describe('jobs admin API', () => {
   let admin: TestUser;

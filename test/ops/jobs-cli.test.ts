@@ -4,9 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { addJob } from '../../db/jobs.js';
 import { testContext } from '../helpers/context.js';
-import { waitUntil } from '../helpers/wait.js';
+import { failedEmailJob } from '../helpers/failed-job.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -38,30 +37,8 @@ describe('operator CLI (npm run jobs)', function () {
   this.timeout(60_000);
 
   it('lists, shows and retries a failed email job so the email goes out, auditing the operator', async () => {
-    testContext().smtp.rejectNext(1);
     const to = `cli-${randomUUID().slice(0, 8)}@test.clinicflow.dev`;
-    const { id } = await addJob(
-      knex(),
-      'send_email',
-      {
-        ledgerKey: `ops_cli:${randomUUID()}`,
-        template: 'system_notification',
-        to,
-        vars: { title: 'CLI', recipientName: 'Ops', body: 'Hi' },
-      },
-      { maxAttempts: 1 },
-    );
-    await waitUntil(
-      async () =>
-        (
-          await knex().raw(
-            'select 1 from graphile_worker.jobs where id = ?::bigint and locked_at is null and last_error is not null',
-            [id],
-          )
-        ).rows.length,
-      15_000,
-      'the email job to fail',
-    );
+    const id = await failedEmailJob(to, 'ops_cli');
 
     const list = await jobs('list', '--state', 'failed', '--task', 'send_email', '--json');
     expect(list.code, list.stderr).to.equal(0);
