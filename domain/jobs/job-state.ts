@@ -1,4 +1,3 @@
-import type { JobRun } from './history.js';
 /**
  * How a graphile-worker job maps onto the states admins see, and how jobs are presented.
  *
@@ -14,6 +13,7 @@ import type { JobRun } from './history.js';
  * - `queued`    — due now and waiting for a worker.
  * `completed` jobs no longer exist in graphile-worker (it deletes them); they come from `job_history`.
  */
+import type { JobRun } from './history.js';
 
 export const JOB_STATES = ['queued', 'scheduled', 'running', 'failed', 'completed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
