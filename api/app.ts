@@ -54,7 +54,7 @@ export function createApp(opts: AppOptions): Koa<AppState> {
   app.use(
     cors({
       origin: opts.corsOrigin ?? '*',
-      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'ETag', 'X-Thumbnail-Status'],
       allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Request-Id'],
     }),
   );
