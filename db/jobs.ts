@@ -63,6 +63,44 @@ export async function addJob<T extends TaskName>(
   return { id };
 }
 
+/** One job of {@link addJobs}: a task, its payload and the options of {@link addJob} but the key mode. */
+export type JobSpec = {
+  [T in TaskName]: { task: T; payload: TaskPayloads[T] } & Omit<AddJobOptions, 'jobKeyMode'>;
+}[TaskName];
+
+/**
+ * Queues several jobs on the caller's transaction in one round trip (`graphile_worker.add_jobs`),
+ * with the semantics of {@link addJob} in `replace` mode (or `preserve_run_at` for all of them).
+ * Keys must be distinct within one call: Postgres cannot update one job twice in one statement.
+ */
+export async function addJobs(
+  trx: Knex | Knex.Transaction,
+  specs: readonly JobSpec[],
+  opts: { preserveRunAt?: boolean } = {},
+): Promise<void> {
+  if (specs.length === 0) return;
+  const json = specs.map((s) => ({
+    identifier: s.task,
+    payload: s.payload ?? {},
+    queue_name: s.queueName ?? null,
+    run_at: s.runAt ? s.runAt.toISOString() : null,
+    max_attempts: s.maxAttempts ?? null,
+    job_key: s.jobKey ?? null,
+    priority: s.priority ?? null,
+  }));
+  const result = await trx.raw(
+    `select count(*)::int as n from graphile_worker.add_jobs(
+       array(select s from json_populate_recordset(null::graphile_worker.job_spec, ?::json) s), ?::boolean)`,
+    [JSON.stringify(json), opts.preserveRunAt ?? false],
+  );
+  const n = (result.rows as { n: number }[])[0]?.n ?? 0;
+  // A key whose job is locked by a worker at that instant yields no row (graphile-worker #580).
+  if (n !== specs.length)
+    throw new Error(
+      `graphile_worker.add_jobs queued ${n} of ${specs.length} jobs (${specs.map((s) => s.task).join(', ')})`,
+    );
+}
+
 /**
  * Removes a queued job by key (a cancelled reminder). A job that is already running is left to
  * finish; tasks re-read state and do nothing when their subject changed.

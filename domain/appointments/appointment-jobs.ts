@@ -4,7 +4,7 @@
  * moves it and a cancellation removes it instead of leaving duplicates behind.
  */
 import type { Knex } from 'knex';
-import { addJob, removeJob, removeJobsByKeyPrefix } from '../../db/jobs.js';
+import { addJob, addJobs, type JobSpec, removeJob, removeJobsByKeyPrefix } from '../../db/jobs.js';
 import { services } from '../../lib/services.js';
 import type { AppointmentRow } from './appointment.js';
 
@@ -47,14 +47,21 @@ export async function queueAppointmentEmails(
   recipients: AppointmentEmailRecipient[],
   historyId: number,
 ): Promise<void> {
-  for (const recipient of recipients) {
-    await addJob(
-      trx,
-      'send_appointment_email',
-      { appointmentId, event, recipient, historyId },
-      { maxAttempts: 10 },
-    );
-  }
+  await addJobs(trx, appointmentEmailJobs(appointmentId, event, recipients, historyId));
+}
+
+/** The `send_appointment_email` jobs of one event, for callers that queue them with other jobs. */
+export function appointmentEmailJobs(
+  appointmentId: string,
+  event: AppointmentEmailEvent,
+  recipients: AppointmentEmailRecipient[],
+  historyId: number,
+): JobSpec[] {
+  return recipients.map((recipient) => ({
+    task: 'send_appointment_email',
+    payload: { appointmentId, event, recipient, historyId },
+    maxAttempts: 10,
+  }));
 }
 
 /**

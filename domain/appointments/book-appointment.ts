@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { addJob } from '../../db/jobs.js';
+import { addJobs } from '../../db/jobs.js';
 import { withTransaction } from '../../db/transaction.js';
 import { NotFoundError, ValidationError, mapConstraint } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import type { Actor } from '../auth/actor.js';
-import {
-  type BookableDoctor,
-  loadAvailability,
-  loadBookableDoctor,
-} from '../scheduling/doctor-availability.js';
-import { assertBookableSlot, slotTaken } from '../scheduling/free-slots.js';
+import type { BookableDoctor } from '../scheduling/doctor-availability.js';
+import { assertSlotFree, loadDoctorSchedule, slotTaken } from '../scheduling/free-slots.js';
 import { slotEnd } from '../scheduling/slots.js';
 import type { AppointmentRow } from './appointment.js';
-import { expireUnpaidKey, queueAppointmentEmails } from './appointment-jobs.js';
+import { appointmentEmailJobs, expireUnpaidKey } from './appointment-jobs.js';
 
 // The constraint, not the check before the insert, is what makes double booking impossible.
 mapConstraint('appointments_no_overlap_excl', slotTaken);
@@ -61,6 +57,11 @@ export interface NewAppointment {
   reason?: string;
   followUpOf?: string;
   actor: Actor;
+  /**
+   * The history row's id and the transaction's `now()`, when the caller already fetched them with
+   * its reads (bookAppointment does, to save a round trip); otherwise fetched here.
+   */
+  reserved?: { historyId: number; now: Date };
 }
 
 /**
@@ -80,24 +81,20 @@ export interface NewAppointment {
 export async function insertAppointment(trx: Knex, a: NewAppointment): Promise<AppointmentRow> {
   const { config } = services();
   const id = randomUUID();
-  const { rows } = await trx.raw(
-    `select nextval(pg_get_serial_sequence('appointment_status_history', 'id')) as "historyId", now() as "now"`,
-  );
-  const { historyId, now } = rows[0] as { historyId: number; now: Date };
-  await queueAppointmentEmails(trx, id, 'booked', ['patient', 'doctor'], historyId);
+  const { historyId, now } = a.reserved ?? (await reserveHistoryId(trx));
+  // The booked emails and the unpaid-hold expiry go in one add_jobs call, one round trip for all.
+  const jobs = appointmentEmailJobs(id, 'booked', ['patient', 'doctor'], historyId);
   if (a.doctor.feeCents > 0) {
-    await addJob(
-      trx,
-      'expire_unpaid_appointment',
-      { appointmentId: id },
-      {
-        // created_at defaults to the transaction's now(), so this is created_at + the hold.
-        runAt: new Date(now.getTime() + config.paymentHoldMinutes * MINUTE_MS),
-        jobKey: expireUnpaidKey(id),
-        maxAttempts: 10,
-      },
-    );
+    jobs.push({
+      task: 'expire_unpaid_appointment',
+      payload: { appointmentId: id },
+      // created_at defaults to the transaction's now(), so this is created_at + the hold.
+      runAt: new Date(now.getTime() + config.paymentHoldMinutes * MINUTE_MS),
+      jobKey: expireUnpaidKey(id),
+      maxAttempts: 10,
+    });
   }
+  await addJobs(trx, jobs);
   // The history row is what recordStatusChange writes for `null → pending`, with the reserved id.
   const [row] = (await trx
     .with(
@@ -133,6 +130,14 @@ export async function insertAppointment(trx: Knex, a: NewAppointment): Promise<A
   return row;
 }
 
+/** Reserves the history row's id and reads the transaction's `now()` (see {@link insertAppointment}). */
+async function reserveHistoryId(trx: Knex): Promise<{ historyId: number; now: Date }> {
+  const { rows } = await trx.raw(
+    `select nextval(pg_get_serial_sequence('appointment_status_history', 'id')) as "historyId", now() as "now"`,
+  );
+  return rows[0] as { historyId: number; now: Date };
+}
+
 /**
  * Books a free slot as a pending appointment. A patient books for themself; staff and admins for any
  * patient. 400 `not_a_slot` for a time that is not a slot of the doctor, 409 `slot_taken` when it is
@@ -146,11 +151,16 @@ export function bookAppointment(
 ): Promise<AppointmentRow> {
   const patientId = patientFor(actor, input.patientId);
   return withTransaction(async (trx) => {
-    const doctor = await loadBookableDoctor(trx, input.doctorId);
-    await loadBookablePatient(trx, patientId);
-    const availability = await loadAvailability(trx, doctor.id, doctor.timeZone);
     const startsAt = new Date(input.startsAt);
-    await assertBookableSlot(trx, doctor.id, availability, startsAt, now);
+    // Doctor, patient, availability, the busy intervals around the slot and the history id in one
+    // round trip; the checks keep their order (404 doctor, 404 patient, 400 not_a_slot, 409).
+    const schedule = await loadDoctorSchedule(trx, input.doctorId, startsAt, startsAt, {
+      patientId,
+      reserveHistoryId: true,
+    });
+    if (!schedule.patientFound) throw new NotFoundError('patient');
+    const { doctor, availability } = schedule;
+    assertSlotFree(availability, schedule.busy, startsAt, now);
     return insertAppointment(trx, {
       doctor,
       patientId,
@@ -159,6 +169,7 @@ export function bookAppointment(
       bufferMinutes: availability.bufferMinutes,
       reason: input.reason,
       actor,
+      reserved: { historyId: schedule.historyId!, now: schedule.now },
     });
   });
 }

@@ -37,6 +37,21 @@ export async function loadBookableDoctor(trx: Knex, doctorId: string): Promise<B
 /** Loads the stored availability of a doctor whose zone is `timeZone`; no row means no hours yet. */
 export async function loadAvailability(trx: Knex, doctorId: string, timeZone: string): Promise<Availability> {
   const row = await trx('doctorAvailability').where({ doctorId }).first();
+  return availabilityFromRow(row, timeZone);
+}
+
+/** The stored columns of a `doctor_availability` row, camelCased. */
+export interface AvailabilityRow {
+  slotMinutes: number;
+  bufferMinutes: number;
+  minNoticeMinutes: number;
+  horizonDays: number;
+  weekly: Availability['weekly'];
+  overrides: Availability['overrides'];
+}
+
+/** The availability a stored row (or its absence: no hours yet) describes in the doctor's zone. */
+export function availabilityFromRow(row: AvailabilityRow | null | undefined, timeZone: string): Availability {
   if (!row) return DEFAULT_AVAILABILITY(timeZone);
   return {
     timeZone,

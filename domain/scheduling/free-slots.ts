@@ -5,9 +5,15 @@
  */
 import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
-import { AppError, BadRequestError, ConflictError, ValidationError } from '../../lib/errors.js';
-import type { Availability } from './availability.js';
-import { loadAvailability, loadBookableDoctor } from './doctor-availability.js';
+import {
+  AppError,
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from '../../lib/errors.js';
+import { type Availability, DEFAULT_AVAILABILITY } from './availability.js';
+import { type BookableDoctor, availabilityFromRow } from './doctor-availability.js';
 import {
   type BusyInterval,
   MAX_SLOT_RANGE_DAYS,
@@ -54,10 +60,144 @@ export async function loadBusyIntervals(
       if (excludeAppointmentId) q.whereNot('id', excludeAppointmentId);
     })
     .select('startsAt', 'endsAt', 'bufferMinutes');
-  return rows.map((r) => ({
-    startsAt: r.startsAt,
-    endsAt: new Date(r.endsAt.getTime() + Math.max(0, r.bufferMinutes - b) * MINUTE_MS),
-  }));
+  return rows.map((r) => toBusy(r.startsAt.getTime(), r.endsAt.getTime(), r.bufferMinutes, b));
+}
+
+/** A stored appointment as a busy interval under the current buffer `b` (see {@link loadBusyIntervals}). */
+function toBusy(startsAtMs: number, endsAtMs: number, bufferMinutes: number, b: number): BusyInterval {
+  return {
+    startsAt: new Date(startsAtMs),
+    endsAt: new Date(endsAtMs + Math.max(0, bufferMinutes - b) * MINUTE_MS),
+  };
+}
+
+/** What {@link loadDoctorSchedule} reads besides the doctor's calendar, for a booking. */
+export interface ScheduleExtras {
+  /** A live appointment to ignore (the one being moved). */
+  excludeAppointmentId?: string;
+  /** Also report whether this patient can be booked (exists, not deleted). */
+  patientId?: string;
+  /**
+   * Also reserve an `appointment_status_history` id, only when the doctor and the patient were
+   * found (a refused booking may still leave a gap in the sequence, as a rolled-back one always did).
+   */
+  reserveHistoryId?: boolean;
+}
+
+/** A bookable doctor with their availability and the busy intervals of a window, read at one instant. */
+export interface DoctorSchedule {
+  doctor: BookableDoctor;
+  availability: Availability;
+  busy: BusyInterval[];
+  /** Whether {@link ScheduleExtras.patientId} can be booked; true when none was asked for. */
+  patientFound: boolean;
+  /** The reserved history id, when asked for and the patient was found. */
+  historyId: number | null;
+  /** The transaction's `now()`, which becomes a new row's `created_at`. */
+  now: Date;
+}
+
+/**
+ * Loads a bookable doctor (404 `doctor` otherwise, like loadBookableDoctor), their availability
+ * (like loadAvailability) and the busy intervals that can block a slot starting in `[from, to]`
+ * (like {@link loadBusyIntervals}) in ONE statement, plus a booking's other reads
+ * ({@link ScheduleExtras}).
+ *
+ * Why one statement: every database round trip costs the API process a socket write and a wait,
+ * and the separate reads made up most of a booking's and a slot listing's round trips
+ * (README "Benchmarks"). The busy bounds use the stored availability, or the defaults when the
+ * doctor has none, exactly as the separate queries did.
+ */
+export async function loadDoctorSchedule(
+  trx: Knex,
+  doctorId: string,
+  from: Date,
+  to: Date,
+  extras: ScheduleExtras = {},
+): Promise<DoctorSchedule> {
+  const defaults = DEFAULT_AVAILABILITY('UTC');
+  const patient = extras.patientId
+    ? 'exists (select 1 from patients p where p.id = ?::uuid and p.deleted_at is null)'
+    : 'true';
+  const patientBindings = extras.patientId ? [extras.patientId] : [];
+  const historyId = extras.reserveHistoryId
+    ? `case when ${patient} then nextval(pg_get_serial_sequence('appointment_status_history', 'id')) end`
+    : 'null::bigint';
+  const { rows } = await trx.raw(
+    `select d.id, u.name, u.email, d.contact_email as "contactEmail", d.time_zone as "timeZone",
+            d.fee_cents as "feeCents", d.currency,
+            a.slot_minutes as "slotMinutes", a.buffer_minutes as "bufferMinutes",
+            a.min_notice_minutes as "minNoticeMinutes", a.horizon_days as "horizonDays",
+            a.weekly, a.overrides, a.doctor_id is not null as "hasAvailability",
+            busy.intervals as busy, ${patient} as "patientFound", ${historyId} as "historyId",
+            now() as now
+       from doctors d
+       join users u on u.id = d.id
+       left join doctor_availability a on a.doctor_id = d.id
+       cross join lateral (
+         select coalesce(json_agg(json_build_array(
+                  (extract(epoch from ap.starts_at) * 1000)::float8,
+                  (extract(epoch from ap.ends_at) * 1000)::float8,
+                  ap.buffer_minutes) order by ap.starts_at), '[]'::json) as intervals
+           from appointments ap
+          where ap.doctor_id = d.id
+            and ap.status in (${LIVE_STATUSES.map(() => '?').join(', ')})
+            and ap.starts_at < add_minutes(?::timestamptz,
+                  coalesce(a.slot_minutes, ?::int) + coalesce(a.buffer_minutes, ?::int))
+            and add_minutes(ap.ends_at, greatest(ap.buffer_minutes, coalesce(a.buffer_minutes, ?::int))) > ?::timestamptz
+            and (?::uuid is null or ap.id <> ?::uuid)
+       ) busy
+      where d.id = ?::uuid and u.role = 'doctor' and u.status = 'active'`,
+    [
+      ...patientBindings,
+      ...(extras.reserveHistoryId ? patientBindings : []),
+      ...LIVE_STATUSES,
+      to,
+      defaults.slotMinutes,
+      defaults.bufferMinutes,
+      defaults.bufferMinutes,
+      from,
+      extras.excludeAppointmentId ?? null,
+      extras.excludeAppointmentId ?? null,
+      doctorId,
+    ],
+  );
+  const row = (rows as ScheduleRow[])[0];
+  if (!row) throw new NotFoundError('doctor');
+  const doctor: BookableDoctor = {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    contactEmail: row.contactEmail,
+    timeZone: row.timeZone,
+    feeCents: row.feeCents,
+    currency: row.currency,
+  };
+  const availability = availabilityFromRow(row.hasAvailability ? row : null, row.timeZone);
+  const b = availability.bufferMinutes;
+  return {
+    doctor,
+    availability,
+    busy: row.busy.map(([s, e, buffer]) => toBusy(s, e, buffer, b)),
+    patientFound: row.patientFound,
+    historyId: row.historyId,
+    now: row.now,
+  };
+}
+
+/** A row of {@link loadDoctorSchedule}'s statement. */
+interface ScheduleRow extends BookableDoctor {
+  slotMinutes: number;
+  bufferMinutes: number;
+  minNoticeMinutes: number;
+  horizonDays: number;
+  weekly: Availability['weekly'];
+  overrides: Availability['overrides'];
+  hasAvailability: boolean;
+  busy: [number, number, number][];
+  patientFound: boolean;
+  historyId: number | null;
+  now: Date;
 }
 
 /** Query of {@link listFreeSlots}. (Default: from = now, to = from + 7 days) */
@@ -87,10 +227,7 @@ export async function listFreeSlots(
       { path: '/query/to', message: `must be at most ${MAX_SLOT_RANGE_DAYS} days after from` },
     ]);
   }
-  const knex = db();
-  const doctor = await loadBookableDoctor(knex, doctorId);
-  const availability = await loadAvailability(knex, doctor.id, doctor.timeZone);
-  const busy = await loadBusyIntervals(knex, doctor.id, availability, from, to);
+  const { availability, busy } = await loadDoctorSchedule(db(), doctorId, from, to);
   return { timeZone: availability.timeZone, slots: computeFreeSlots({ availability, from, to, now, busy }) };
 }
 
@@ -109,6 +246,19 @@ export async function assertBookableSlot(
   excludeAppointmentId?: string,
 ): Promise<void> {
   const busy = await loadBusyIntervals(trx, doctorId, availability, startsAt, startsAt, excludeAppointmentId);
+  assertSlotFree(availability, busy, startsAt, now);
+}
+
+/**
+ * {@link assertBookableSlot} for busy intervals already loaded for a window containing `startsAt`
+ * (by {@link loadDoctorSchedule}): the same 400 `not_a_slot` / 409 `slot_taken`.
+ */
+export function assertSlotFree(
+  availability: Availability,
+  busy: readonly BusyInterval[],
+  startsAt: Date,
+  now: Date,
+): void {
   // The grid is computed a second time (without appointments) only to tell a refusal's reason.
   if (isBookableSlot({ availability, startsAt, now, busy })) return;
   if (!isBookableSlot({ availability, startsAt, now, busy: [] })) {
