@@ -229,49 +229,18 @@ describe('users', () => {
 
     it('refuses super-admin and patient roles, sub-roles on non-admins, and duplicates', async () => {
       const base = { name: 'X', password: PASSWORD };
-      expectError(
-        await api.as(superAdmin.token).post('/users', { ...base, email: uniqueEmail(), role: 'super-admin' }),
-        400,
-        'validation_failed',
-      );
-      expectError(
-        await api.as(superAdmin.token).post('/users', { ...base, email: uniqueEmail(), role: 'patient' }),
-        400,
-        'validation_failed',
-      );
-      expectError(
-        await api
-          .as(superAdmin.token)
-          .post('/users', { ...base, email: uniqueEmail(), role: 'nurse', adminRoles: ['billing-manager'] }),
-        400,
-        'validation_failed',
-      );
-      expectError(
-        await api
-          .as(superAdmin.token)
-          .post('/users', { ...base, email: uniqueEmail(), role: 'nurse', specialization: 'x' }),
-        400,
-        'validation_failed',
-      );
-      expectError(
-        await api
-          .as(superAdmin.token)
-          .post('/users', { ...base, email: uniqueEmail(), role: 'nurse', status: 'pending' }),
-        400,
-        'validation_failed',
-      );
-      expectError(
-        await api.as(superAdmin.token).post('/users', { ...base, email: admin.email, role: 'nurse' }),
-        409,
-        'duplicate',
-      );
-      expectError(
-        await api
-          .as(superAdmin.token)
-          .post('/users', { ...base, email: uniqueEmail(), role: 'nurse', password: 'short' }),
-        400,
-        'validation_failed',
-      );
+      const refused: [Record<string, unknown>, number, string][] = [
+        [{ email: uniqueEmail(), role: 'super-admin' }, 400, 'validation_failed'],
+        [{ email: uniqueEmail(), role: 'patient' }, 400, 'validation_failed'],
+        [{ email: uniqueEmail(), role: 'nurse', adminRoles: ['billing-manager'] }, 400, 'validation_failed'],
+        [{ email: uniqueEmail(), role: 'nurse', specialization: 'x' }, 400, 'validation_failed'],
+        [{ email: uniqueEmail(), role: 'nurse', status: 'pending' }, 400, 'validation_failed'],
+        [{ email: admin.email, role: 'nurse' }, 409, 'duplicate'],
+        [{ email: uniqueEmail(), role: 'nurse', password: 'short' }, 400, 'validation_failed'],
+      ];
+      for (const [fields, status, code] of refused) {
+        expectError(await api.as(superAdmin.token).post('/users', { ...base, ...fields }), status, code);
+      }
     });
   });
 
