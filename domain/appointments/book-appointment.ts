@@ -25,13 +25,6 @@ export interface BookAppointmentInput {
   reason?: string;
 }
 
-/** Loads a patient profile that can be booked (exists, not deleted); 404 otherwise. */
-export async function loadBookablePatient(trx: Knex, patientId: string): Promise<{ id: string }> {
-  const row = await trx('patients').where({ id: patientId }).whereNull('deletedAt').first('id');
-  if (!row) throw new NotFoundError('patient');
-  return row as { id: string };
-}
-
 /** Which patient an actor books for: a patient only for themself, staff and admins for anyone. */
 function patientFor(actor: Actor, requested: string | undefined): string {
   if (actor.role === 'patient') {

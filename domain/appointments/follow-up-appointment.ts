@@ -1,11 +1,10 @@
 import { withTransaction } from '../../db/transaction.js';
-import { ConflictError, ValidationError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Actor } from '../auth/actor.js';
-import { loadAvailability, loadBookableDoctor } from '../scheduling/doctor-availability.js';
-import { assertBookableSlot } from '../scheduling/free-slots.js';
+import { assertSlotFree, loadDoctorSchedule } from '../scheduling/free-slots.js';
 import { slotEnd } from '../scheduling/slots.js';
 import { type AppointmentRow, loadVisibleAppointment } from './appointment.js';
-import { insertAppointment, loadBookablePatient } from './book-appointment.js';
+import { insertAppointment } from './book-appointment.js';
 import { confirmAppointment } from './confirm-appointment.js';
 
 /** Body of `POST /appointments/:id/follow-up`. */
@@ -41,10 +40,15 @@ export function bookFollowUp(
         { path: '/startsAt', message: 'must be after the original appointment' },
       ]);
     }
-    const doctor = await loadBookableDoctor(trx, original.doctorId);
-    await loadBookablePatient(trx, original.patientId);
-    const availability = await loadAvailability(trx, doctor.id, doctor.timeZone);
-    await assertBookableSlot(trx, doctor.id, availability, startsAt, now);
+    const { doctor, availability, busy, patientFound } = await loadDoctorSchedule(
+      trx,
+      original.doctorId,
+      startsAt,
+      startsAt,
+      { patientId: original.patientId },
+    );
+    if (!patientFound) throw new NotFoundError('patient');
+    assertSlotFree(availability, busy, startsAt, now);
     const row = await insertAppointment(trx, {
       doctor,
       patientId: original.patientId,

@@ -1,8 +1,7 @@
 import { withTransaction } from '../../db/transaction.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { Actor } from '../auth/actor.js';
-import { loadAvailability, loadBookableDoctor } from '../scheduling/doctor-availability.js';
-import { assertBookableSlot } from '../scheduling/free-slots.js';
+import { assertSlotFree, loadDoctorSchedule } from '../scheduling/free-slots.js';
 import { slotEnd } from '../scheduling/slots.js';
 import { type AppointmentRow, loadVisibleAppointment, recordStatusChange } from './appointment.js';
 import { queueAppointmentEmails, scheduleConfirmedJobs } from './appointment-jobs.js';
@@ -39,9 +38,10 @@ export function rescheduleAppointment(
         { path: '/startsAt', message: 'must differ from the current start' },
       ]);
     }
-    const doctor = await loadBookableDoctor(trx, current.doctorId);
-    const availability = await loadAvailability(trx, doctor.id, doctor.timeZone);
-    await assertBookableSlot(trx, doctor.id, availability, startsAt, now, current.id);
+    const { availability, busy } = await loadDoctorSchedule(trx, current.doctorId, startsAt, startsAt, {
+      excludeAppointmentId: current.id,
+    });
+    assertSlotFree(availability, busy, startsAt, now);
     const [row] = (await trx('appointments')
       .where({ id })
       .update({

@@ -1,7 +1,7 @@
 /**
  * Free slots of a stored doctor: the pure rules of slots.ts fed with the doctor's availability and
- * live appointments. Booking and rescheduling use {@link assertBookableSlot}, so they can never
- * accept a time the listing would not offer.
+ * live appointments. Booking, rescheduling and follow-ups use {@link assertSlotFree} on what
+ * {@link loadDoctorSchedule} read, so they can never accept a time the listing would not offer.
  */
 import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
@@ -29,41 +29,13 @@ const DAY_MS = 24 * 60 * 60_000;
 const MINUTE_MS = 60_000;
 
 /**
- * Live appointments of a doctor that can block a slot starting in `[from, to]`, as busy intervals
- * for slots.ts.
+ * A stored appointment as a busy interval under the doctor's current buffer `b`.
  *
- * slots.ts pads each candidate with the doctor's *current* buffer on both sides; the database pads
- * each stored appointment's end with the buffer it was booked with. Extending a busy end by the
- * amount a stored buffer exceeds the current one makes the listing at least as strict as the
- * exclusion constraint, so it never offers a time the database would refuse.
- *
- * The bounds are exact rather than a fixed margin: a candidate `[s, s + slot)` with `from ≤ s ≤ to`
- * padded by the current buffer `b` meets a stored appointment only if it starts before
- * `to + slot + b` and its end plus `max(its buffer, b)` lies after `from`. A fixed day of margin
- * loaded up to two days of a busy calendar for every booking (576 rows with 5-minute slots).
+ * slots.ts pads each candidate with the *current* buffer on both sides; the database pads each
+ * stored appointment's end with the buffer it was booked with. Extending a busy end by the amount a
+ * stored buffer exceeds the current one makes the listing at least as strict as the exclusion
+ * constraint, so it never offers a time the database would refuse.
  */
-export async function loadBusyIntervals(
-  trx: Knex,
-  doctorId: string,
-  availability: Availability,
-  from: Date,
-  to: Date,
-  excludeAppointmentId?: string,
-): Promise<BusyInterval[]> {
-  const b = availability.bufferMinutes;
-  const rows: { startsAt: Date; endsAt: Date; bufferMinutes: number }[] = await trx('appointments')
-    .where({ doctorId })
-    .whereIn('status', LIVE_STATUSES)
-    .andWhere('startsAt', '<', new Date(to.getTime() + (availability.slotMinutes + b) * MINUTE_MS))
-    .andWhereRaw('add_minutes(ends_at, greatest(buffer_minutes, ?::int)) > ?', [b, from])
-    .modify((q) => {
-      if (excludeAppointmentId) q.whereNot('id', excludeAppointmentId);
-    })
-    .select('startsAt', 'endsAt', 'bufferMinutes');
-  return rows.map((r) => toBusy(r.startsAt.getTime(), r.endsAt.getTime(), r.bufferMinutes, b));
-}
-
-/** A stored appointment as a busy interval under the current buffer `b` (see {@link loadBusyIntervals}). */
 function toBusy(startsAtMs: number, endsAtMs: number, bufferMinutes: number, b: number): BusyInterval {
   return {
     startsAt: new Date(startsAtMs),
@@ -99,9 +71,12 @@ export interface DoctorSchedule {
 
 /**
  * Loads a bookable doctor (404 `doctor` otherwise, like loadBookableDoctor), their availability
- * (like loadAvailability) and the busy intervals that can block a slot starting in `[from, to]`
- * (like {@link loadBusyIntervals}) in ONE statement, plus a booking's other reads
- * ({@link ScheduleExtras}).
+ * (like loadAvailability) and the live appointments that can block a slot starting in `[from, to]`
+ * in ONE statement, plus a booking's other reads ({@link ScheduleExtras}).
+ *
+ * The busy bounds are exact rather than a fixed margin: a candidate `[s, s + slot)` with
+ * `from ≤ s ≤ to`, padded by the current buffer `b`, meets a stored appointment only if that starts
+ * before `to + slot + b` and its end plus `max(its buffer, b)` lies after `from`.
  *
  * Why one statement: every database round trip costs the API process a socket write and a wait,
  * and the separate reads made up most of a booking's and a slot listing's round trips
@@ -232,26 +207,11 @@ export async function listFreeSlots(
 }
 
 /**
- * Throws unless `startsAt` is a free slot of the doctor right now: 400 `not_a_slot` when it is not
- * on the doctor's grid at all (outside hours, off the grid, too soon, beyond the horizon, in the
- * past), 409 `slot_taken` when it is on the grid but taken. Concurrent bookings that both pass this
- * check are still separated by the exclusion constraint.
- */
-export async function assertBookableSlot(
-  trx: Knex,
-  doctorId: string,
-  availability: Availability,
-  startsAt: Date,
-  now: Date,
-  excludeAppointmentId?: string,
-): Promise<void> {
-  const busy = await loadBusyIntervals(trx, doctorId, availability, startsAt, startsAt, excludeAppointmentId);
-  assertSlotFree(availability, busy, startsAt, now);
-}
-
-/**
- * {@link assertBookableSlot} for busy intervals already loaded for a window containing `startsAt`
- * (by {@link loadDoctorSchedule}): the same 400 `not_a_slot` / 409 `slot_taken`.
+ * Throws unless `startsAt` is a free slot of the doctor right now, given busy intervals loaded for a
+ * window containing it (by {@link loadDoctorSchedule}): 400 `not_a_slot` when it is not on the
+ * doctor's grid at all (outside hours, off the grid, too soon, beyond the horizon, in the past),
+ * 409 `slot_taken` when it is on the grid but taken. Concurrent bookings that both pass this check
+ * are still separated by the exclusion constraint.
  */
 export function assertSlotFree(
   availability: Availability,
