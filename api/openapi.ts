@@ -49,7 +49,7 @@ function parameters(where: 'path' | 'query', schema: JsonSchema | undefined) {
     return {
       name,
       in: where,
-      required: where === 'path' || required.has(name),
+      required: where === 'path' || (required.has(name) && rest.default === undefined),
       ...(typeof description === 'string' ? { description } : {}),
       schema: rest,
     };

@@ -100,6 +100,12 @@ export const TimeOfDay = Type.String({
   ...teach('must be a time like 09:30'),
 });
 
+/** The end of a wall-clock range: a time, or 24:00 for the end of the day. */
+export const TimeOfDayEnd = Type.String({
+  pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
+  ...teach('must be a time like 17:30, or 24:00 for the end of the day'),
+});
+
 /** An IANA time zone (`Europe/Berlin`); matched case-insensitively and stored in canonical case. */
 export const TimeZone = Type.String({
   format: 'time-zone',
@@ -124,9 +130,13 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 /** Path parameters `{id}` as a UUID. */
 export const IdParams = StrictObject({ id: Uuid });
 
-/** `limit` (1–100, default 20) and an opaque `cursor` for list routes; spread into a query object. */
+/**
+ * `limit` (1–100, default 20) and an opaque `cursor` for list routes; spread into a query object.
+ * `limit` is required in the type because the validator fills in the default; the document shows it
+ * as optional (a parameter with a default).
+ */
 export const PageQueryProps = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
 };
 
@@ -136,3 +146,6 @@ export const ListOf = <T extends TSchema>(item: T) =>
 
 /** `{items}` without paging. */
 export const ItemsOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });
+
+/** A body that must be empty (`{}` or none): actions whose URL says everything. */
+export const EmptyBody = StrictObject({});

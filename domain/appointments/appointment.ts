@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { NotFoundError } from '../../lib/errors.js';
 import type { Actor } from '../auth/actor.js';
+import type { PaymentStatus } from '../payments/payment-state.js';
 
 export const APPOINTMENT_STATUSES = [
   'pending',
@@ -24,7 +25,7 @@ export interface AppointmentRow {
   endsAt: Date;
   bufferMinutes: number;
   status: AppointmentStatus;
-  paymentStatus: string;
+  paymentStatus: PaymentStatus;
   feeCents: number;
   currency: string;
   refundPolicy: Record<string, unknown>;

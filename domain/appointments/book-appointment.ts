@@ -10,17 +10,9 @@ import { assertSlotFree, loadDoctorSchedule } from '../scheduling/free-slots.js'
 import { slotEnd } from '../scheduling/slots.js';
 import type { AppointmentRow } from './appointment.js';
 import { appointmentEmailJobs, expireUnpaidKey } from './appointment-jobs.js';
+import type { BookAppointmentInput } from './schemas.js';
 
 const MINUTE_MS = 60_000;
-
-/** Body of `POST /appointments`. */
-export interface BookAppointmentInput {
-  doctorId: string;
-  /** Required for staff and admins; a patient books for themself and may omit it. */
-  patientId?: string;
-  startsAt: string;
-  reason?: string;
-}
 
 /** Which patient an actor books for: a patient only for themself, staff and admins for anyone. */
 function patientFor(actor: Actor, requested: string | undefined): string {

@@ -6,12 +6,10 @@ import { slotEnd } from '../scheduling/slots.js';
 import { type AppointmentRow, loadVisibleAppointment } from './appointment.js';
 import { insertAppointment } from './book-appointment.js';
 import { confirmAppointment } from './confirm-appointment.js';
+import type { NewTimeBody } from './schemas.js';
 
 /** Body of `POST /appointments/:id/follow-up`. */
-export interface FollowUpInput {
-  startsAt: string;
-  reason?: string;
-}
+export type FollowUpInput = NewTimeBody;
 
 /**
  * Books a follow-up of a confirmed or completed appointment, by that appointment's doctor, for the

@@ -8,17 +8,10 @@ import {
   loadVisibleAppointment,
   scopeToActor,
 } from './appointment.js';
+import type { ListAppointmentsQuery } from './schemas.js';
 
 /** Filters of `GET /appointments`; `from`/`to` bound the start time as `[from, to)`. */
-export interface AppointmentFilters {
-  status?: AppointmentStatus[];
-  doctorId?: string;
-  patientId?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-  cursor?: string;
-}
+export type AppointmentFilters = ListAppointmentsQuery;
 
 /**
  * Lists the appointments the actor may see (patient: own; doctor: theirs; nurse, staff, admin: all),
@@ -67,8 +60,8 @@ export function getAppointment(actor: Actor, id: string): Promise<AppointmentRow
 /** One entry of an appointment's history as the API returns it. */
 export interface HistoryEntry {
   id: number;
-  fromStatus: string | null;
-  toStatus: string;
+  fromStatus: AppointmentStatus | null;
+  toStatus: AppointmentStatus;
   actorId: string | null;
   reason: string | null;
   fromStartsAt: Date | null;

@@ -7,12 +7,10 @@ import { type AppointmentRow, loadVisibleAppointment, recordStatusChange } from 
 import { queueAppointmentEmails, scheduleConfirmedJobs } from './appointment-jobs.js';
 import { assertBeforePatientCutoff } from './cancel-appointment.js';
 import { invalidTransition } from './confirm-appointment.js';
+import type { NewTimeBody } from './schemas.js';
 
 /** Body of `POST /appointments/:id/reschedule`. */
-export interface RescheduleInput {
-  startsAt: string;
-  reason?: string;
-}
+export type RescheduleInput = NewTimeBody;
 
 /**
  * Moves a pending or confirmed appointment to another free slot of the same doctor (the patient

@@ -3,20 +3,7 @@ import { decodeCursor, toPage } from '../../db/pagination.js';
 import { withTransaction } from '../../db/transaction.js';
 import type { Actor } from '../auth/actor.js';
 import { recordAudit } from './record-audit.js';
-
-export interface ListAuditQuery {
-  actorId?: string;
-  patientId?: string;
-  entity?: string;
-  action?: string;
-  outcome?: 'success' | 'denied' | 'failure';
-  /** Inclusive lower bound on `occurredAt`. */
-  from?: string;
-  /** Exclusive upper bound on `occurredAt`. */
-  to?: string;
-  limit: number;
-  cursor?: string;
-}
+import type { AuditOutcome, ListAuditQuery } from './schemas.js';
 
 /** One row of the audit log as stored. */
 export interface AuditEventRow {
@@ -28,7 +15,7 @@ export interface AuditEventRow {
   entity: string;
   entityId: string | null;
   action: string;
-  outcome: string;
+  outcome: AuditOutcome;
   ip: string | null;
   requestId: string | null;
   details: Record<string, unknown>;

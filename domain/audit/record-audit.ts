@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
 import type { Actor } from '../auth/actor.js';
+import type { AuditOutcome } from './schemas.js';
 
 export interface AuditEntry {
   /** What kind of thing was touched: `medical_record`, `visit`, `report`, `user`, `job`, `auth` … */
@@ -8,7 +9,7 @@ export interface AuditEntry {
   entityId?: string | null;
   /** `read`, `create`, `update`, `delete`, `download`, `login` … */
   action: string;
-  outcome: 'success' | 'denied' | 'failure';
+  outcome: AuditOutcome;
   patientId?: string | null;
   /** Context that helps an auditor; never secrets or clinical free text. */
   details?: Record<string, unknown>;

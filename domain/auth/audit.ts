@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
 import type { Actor } from './actor.js';
+import type { AuditOutcome } from '../audit/schemas.js';
 
 /** Where a request came from, for audit rows of public routes (which have no actor yet). */
 export interface RequestMeta {
@@ -14,7 +15,7 @@ export interface SecurityEvent {
   entity: 'user' | 'session';
   entityId?: string;
   action: string;
-  outcome: 'success' | 'denied' | 'failure';
+  outcome: AuditOutcome;
   /** Non-secret context (reason, from/to status). Never passwords, tokens or OTPs. */
   details?: Record<string, unknown>;
 }

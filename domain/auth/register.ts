@@ -5,16 +5,7 @@ import { services } from '../../lib/services.js';
 import { loadUserView, type UserView } from '../users/user-view.js';
 import { recordSecurityEvent, type RequestMeta } from './audit.js';
 import { hashPassword } from './passwords.js';
-
-export interface RegisterInput {
-  name: string;
-  email: string;
-  password: string;
-  role?: 'patient' | 'doctor';
-  specialization?: string;
-  phone?: string;
-  gender?: string;
-}
+import type { RegisterInput } from './schemas.js';
 
 /**
  * Opens a verification for `userId` (voiding any earlier one) and queues the task that makes the

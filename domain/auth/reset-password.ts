@@ -7,12 +7,7 @@ import { recordSecurityEvent, type RequestMeta } from './audit.js';
 import { hashPassword } from './passwords.js';
 import { accountKey, clearFailures, takeAttempt } from './rate-limits.js';
 import { digestsEqual, hashOtp, OTP_MAX_ATTEMPTS } from './secrets.js';
-
-export interface ResetPasswordInput {
-  email: string;
-  otp: string;
-  newPassword: string;
-}
+import type { ResetPasswordInput } from './schemas.js';
 
 const invalidOtp = () => new BadRequestError('invalid_otp', 'The code is invalid or has expired.');
 

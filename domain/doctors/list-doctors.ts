@@ -1,15 +1,7 @@
 import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
 import { doctorViewQuery, type DoctorView } from './doctor-view.js';
-
-export interface ListDoctorsQuery {
-  /** Exact specialization, case-insensitive. */
-  specialization?: string;
-  /** Case-insensitive substring of the name or the specialization. */
-  q?: string;
-  limit: number;
-  cursor?: string;
-}
+import type { ListDoctorsQuery } from './schemas.js';
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 

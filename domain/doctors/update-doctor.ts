@@ -4,17 +4,7 @@ import { recordAudit } from '../audit/record-audit.js';
 import { isAdmin, type Actor } from '../auth/actor.js';
 import { assertTimeZone } from '../patients/patient.js';
 import { doctorViewQuery, type DoctorView } from './doctor-view.js';
-
-/** What a doctor's profile update may change; `rating` and `ratingCount` are kept by reviews only. */
-export interface UpdateDoctorInput {
-  specialization?: string | null;
-  bio?: string | null;
-  phone?: string | null;
-  contactEmail?: string | null;
-  feeCents?: number;
-  currency?: string;
-  timeZone?: string;
-}
+import type { UpdateDoctorInput } from './schemas.js';
 
 /**
  * Updates a doctor's profile: the doctor themself or an admin. Another doctor gets 403 (the

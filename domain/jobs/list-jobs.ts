@@ -9,22 +9,11 @@ import {
   presentRunAsJob,
   type JobRow,
   type JobRunRow,
-  type JobState,
   type JobView,
 } from './job-state.js';
+import type { ListJobsQuery } from './schemas.js';
 
-export interface ListJobsInput {
-  /** Only jobs in this state; `completed` reads the job history. (Default: every live job) */
-  state?: JobState;
-  /** Only jobs of this task identifier. */
-  task?: string;
-  /** Only jobs created (for `completed`: finished) at or after this instant. */
-  from?: string;
-  /** Only jobs created (for `completed`: finished) before this instant. */
-  to?: string;
-  limit: number;
-  cursor?: string;
-}
+export type ListJobsInput = ListJobsQuery;
 
 /**
  * Lists jobs newest first with keyset pagination. Live jobs come from the `graphile_worker.jobs`

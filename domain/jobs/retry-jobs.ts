@@ -3,13 +3,7 @@ import { db } from '../../db/knex.js';
 import { auditJobAction, type JobOperator } from './job-operator.js';
 import { STATE_PREDICATE } from './job-state.js';
 import { nudgeWorkers } from './retry-job.js';
-
-export interface RetryJobsInput {
-  /** Only jobs of this task. (Default: every task) */
-  task?: string;
-  /** Which jobs to retry; running jobs cannot be. (Default: failed) */
-  state?: 'failed' | 'queued' | 'scheduled';
-}
+import type { RetryJobsInput } from './schemas.js';
 
 /** How many job ids the audit record lists (the count is always exact). */
 const AUDITED_IDS = 200;

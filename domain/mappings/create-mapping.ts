@@ -3,6 +3,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import { MAPPING_COLUMNS, type MappingRow } from './mapping.js';
+import type { CreateMappingInput } from './schemas.js';
 
 /**
  * Maps a patient to a doctor (admins, staff and nurses; the route enforces it). Doctors may not map
@@ -10,10 +11,7 @@ import { MAPPING_COLUMNS, type MappingRow } from './mapping.js';
  * 404 for an unknown or deleted patient or an inactive doctor; 409 `duplicate` for an existing pair
  * (the unique constraint decides, so two concurrent requests cannot both succeed).
  */
-export async function createMapping(
-  actor: Actor,
-  input: { patientId: string; doctorId: string },
-): Promise<MappingRow> {
+export async function createMapping(actor: Actor, input: CreateMappingInput): Promise<MappingRow> {
   return withTransaction(async (trx) => {
     const patient = await trx('patients')
       .select('id')

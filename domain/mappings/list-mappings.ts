@@ -2,13 +2,7 @@ import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
 import type { Actor } from '../auth/actor.js';
 import { MAPPING_COLUMNS, type MappingRow } from './mapping.js';
-
-export interface ListMappingsQuery {
-  patientId?: string;
-  doctorId?: string;
-  limit: number;
-  cursor?: string;
-}
+import type { ListMappingsQuery } from './schemas.js';
 
 /**
  * Lists mappings, newest first. Admins, staff and nurses see all; a doctor only their own; a

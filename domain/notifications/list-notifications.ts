@@ -2,13 +2,9 @@ import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
 import type { Actor } from '../auth/actor.js';
 import { notificationColumns, type NotificationRow } from './notification.js';
+import type { ListNotificationsQuery } from './schemas.js';
 
-export interface ListNotificationsInput {
-  /** Only unread ones. (Default: false) */
-  unread?: boolean;
-  limit: number;
-  cursor?: string;
-}
+export type ListNotificationsInput = ListNotificationsQuery;
 
 /** The caller's own notifications, newest first, a page at a time, with their unread count. */
 export async function listNotifications(actor: Actor, input: ListNotificationsInput) {

@@ -3,19 +3,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Actor, Role } from '../auth/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
-
-export interface SendNotificationInput {
-  /** One recipient… */
-  userId?: string;
-  /** …or every active user of a role (exactly one of the two). */
-  role?: Role;
-  title: string;
-  body: string;
-  /** (Default: system) */
-  type?: 'system' | 'custom';
-  /** Also email each recipient (`system_notification`). (Default: false) */
-  email?: boolean;
-}
+import type { SendNotificationInput } from './schemas.js';
 
 export interface BroadcastRow {
   id: string;

@@ -10,18 +10,7 @@ import {
   PATIENT_COLUMNS,
   type PatientRow,
 } from './patient.js';
-
-export interface CreatePatientInput {
-  name: string;
-  birthDate?: string;
-  /** Alternative to `birthDate`: whole years, stored as an estimated birth date. */
-  age?: number;
-  gender?: string;
-  phone?: string;
-  email?: string;
-  address?: string;
-  timeZone?: string;
-}
+import type { CreatePatientInput } from './schemas.js';
 
 /**
  * Registers a walk-in patient (a profile without an account).

@@ -3,15 +3,7 @@ import { decodeCursor, toPage } from '../../db/pagination.js';
 import type { Actor } from '../auth/actor.js';
 import { applyPatientScope } from '../access/policy.js';
 import { PATIENT_COLUMNS, type PatientRow } from './patient.js';
-
-export interface ListPatientsQuery {
-  /** Matches the name (case-insensitive substring) or the phone number (digits). */
-  q?: string;
-  name?: string;
-  phone?: string;
-  limit: number;
-  cursor?: string;
-}
+import type { ListPatientsQuery } from './schemas.js';
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const digits = (s: string) => s.replace(/[^0-9]/g, '');

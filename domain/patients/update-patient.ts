@@ -4,16 +4,7 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import { loadPatientFor } from '../access/policy.js';
 import { assertBirthDate, assertTimeZone, PATIENT_COLUMNS, type PatientRow } from './patient.js';
-
-export interface UpdatePatientInput {
-  name?: string;
-  birthDate?: string | null;
-  gender?: string | null;
-  phone?: string | null;
-  email?: string | null;
-  address?: string | null;
-  timeZone?: string;
-}
+import type { UpdatePatientInput } from './schemas.js';
 
 /** Fields a patient may change on their own profile; identity data (birth date, email) goes through staff. */
 export const PATIENT_SELF_EDITABLE = ['name', 'phone', 'address', 'gender', 'timeZone'] as const;

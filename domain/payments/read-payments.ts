@@ -4,6 +4,7 @@ import { ValidationError } from '../../lib/errors.js';
 import { loadVisibleAppointment } from '../appointments/appointment.js';
 import type { Actor } from '../auth/actor.js';
 import type { PaymentRow, PaymentStatus, RefundRow } from './payment-state.js';
+import type { ListPaymentsQuery } from './schemas.js';
 
 export interface AppointmentPayment {
   appointmentId: string;
@@ -46,17 +47,6 @@ export async function getAppointmentPayment(
     payments,
     refunds,
   };
-}
-
-export interface ListPaymentsQuery {
-  limit: number;
-  cursor?: string;
-  status?: PaymentStatus;
-  appointmentId?: string;
-  /** Created at or after. */
-  from?: string;
-  /** Created before. */
-  to?: string;
 }
 
 /** Payments newest first, keyset-paginated on (created_at, id), filtered by status, appointment and period. */

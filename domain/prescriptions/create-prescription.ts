@@ -4,14 +4,9 @@ import { applyPatientScope } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
 import { scheduleDoses } from './dose-scheduling.js';
-import { normaliseMedications, replaceMedications, type MedicationInput } from './medication-input.js';
+import { normaliseMedications, replaceMedications } from './medication-input.js';
 import { AUDIT_ENTITY, withMedications, type Prescription, type PrescriptionRow } from './prescription.js';
-
-export interface CreatePrescriptionInput {
-  appointmentId: string;
-  notes?: string | null;
-  medications: MedicationInput[];
-}
+import type { CreatePrescriptionInput } from './schemas.js';
 
 /** Appointment states on which a prescription may be written. */
 export const PRESCRIBABLE_STATUSES = ['confirmed', 'completed'] as const;

@@ -3,18 +3,10 @@
  */
 import type { Knex } from 'knex';
 import { ValidationError, type ErrorDetail } from '../../lib/errors.js';
+import type { MedicationInput } from './schemas.js';
 import { expandTimesPerDay, lastDoseOfAll, normaliseDoseTimes, type MedicationPlan } from './dose-plan.js';
 
-/** One medication in a request: explicit `doseTimes` or `timesPerDay`, exactly one of them. */
-export interface MedicationInput {
-  name: string;
-  dosage: string;
-  doseTimes?: string[];
-  timesPerDay?: number;
-  startDate: string;
-  durationDays: number;
-  instructions?: string | null;
-}
+export type { MedicationInput } from './schemas.js';
 
 /** A medication ready to store. */
 export interface NormalisedMedication extends MedicationPlan {

@@ -9,8 +9,8 @@ import {
   withMedications,
   type Prescription,
   type PrescriptionRow,
-  type PrescriptionStatus,
 } from './prescription.js';
+import type { ListPatientPrescriptionsQuery } from './schemas.js';
 
 /**
  * Returns one prescription (any status: deleted ones are kept as history) with its medications.
@@ -28,11 +28,7 @@ export function getPrescription(actor: Actor, id: string): Promise<Prescription>
   });
 }
 
-export interface ListPrescriptionsQuery {
-  limit: number;
-  cursor?: string;
-  status?: PrescriptionStatus;
-}
+export type ListPrescriptionsQuery = ListPatientPrescriptionsQuery;
 
 /**
  * Lists a patient's prescriptions, newest first, keyset-paginated; optionally one status.

@@ -3,7 +3,7 @@ import { ConflictError } from '../../lib/errors.js';
 import type { Actor } from '../auth/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
 import { cancelPendingDoses, scheduleDoses } from './dose-scheduling.js';
-import { normaliseMedications, replaceMedications, type MedicationInput } from './medication-input.js';
+import { normaliseMedications, replaceMedications } from './medication-input.js';
 import {
   AUDIT_ENTITY,
   denyChange,
@@ -12,12 +12,7 @@ import {
   type Prescription,
   type PrescriptionRow,
 } from './prescription.js';
-
-export interface UpdatePrescriptionInput {
-  notes?: string | null;
-  medications?: MedicationInput[];
-  remindersEnabled?: boolean;
-}
+import type { UpdatePrescriptionInput } from './schemas.js';
 
 /**
  * Changes an active prescription. The prescribing doctor may change notes and medications and

@@ -5,12 +5,7 @@ import { loadPatientFor } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
 import { publishQueueChange } from './queue-events.js';
 import { clinicToday, GENERAL_QUEUE_KEY, QUEUE_COLUMNS, type QueueEntryRow } from './queue-entry.js';
-
-export interface AddToQueueInput {
-  patientId: string;
-  /** The doctor's queue; absent for the general queue (doctors: their own queue). */
-  doctorId?: string;
-}
+import type { AddToQueueInput } from './schemas.js';
 
 /**
  * Adds a patient to today's queue (of a doctor, or the general queue) and returns the entry with

@@ -3,16 +3,10 @@ import { decodeCursor, toPage } from '../../db/pagination.js';
 import { services } from '../../lib/services.js';
 import type { Actor } from '../auth/actor.js';
 import { applyQueueReadScope } from './queue-access.js';
-import { clinicToday, QUEUE_COLUMNS, type QueueEntryRow, type QueueStatus } from './queue-entry.js';
+import { clinicToday, QUEUE_COLUMNS, type QueueEntryRow } from './queue-entry.js';
+import type { ListQueueQuery } from './schemas.js';
 
-export interface ListQueueInput {
-  /** Clinic day. (Default: today in CLINIC_TIME_ZONE) */
-  date?: string;
-  status?: QueueStatus;
-  doctorId?: string;
-  limit: number;
-  cursor?: string;
-}
+export type ListQueueInput = ListQueueQuery;
 
 /** One clinic day's queue entries the actor may see, by number (then id), a page at a time. */
 export async function listQueue(actor: Actor, input: ListQueueInput) {

@@ -1,47 +1,13 @@
-/** One allergy: the substance and how the patient reacts. */
-export interface Allergy {
-  substance: string;
-  reaction?: string;
-  severity?: 'mild' | 'moderate' | 'severe';
-  notedOn?: string;
-}
+import type { MedicalRecordContent } from './schemas.js';
 
-export interface Condition {
-  name: string;
-  status?: 'active' | 'resolved';
-  since?: string;
-  notes?: string;
-}
-
-export interface Surgery {
-  procedure: string;
-  date?: string;
-  notes?: string;
-}
-
-export interface Lifestyle {
-  smoking?: 'never' | 'former' | 'current';
-  alcohol?: 'none' | 'occasional' | 'regular';
-  exercise?: string;
-  diet?: string;
-  occupation?: string;
-  notes?: string;
-}
-
-export interface FamilyHistoryEntry {
-  relation: string;
-  condition: string;
-  notes?: string;
-}
-
-/** The clinical content of a record: what a PUT replaces as a whole. */
-export interface MedicalRecordContent {
-  allergies: Allergy[];
-  conditions: Condition[];
-  surgeries: Surgery[];
-  lifestyle: Lifestyle;
-  familyHistory: FamilyHistoryEntry[];
-}
+export type {
+  Allergy,
+  Condition,
+  FamilyHistoryEntry,
+  Lifestyle,
+  MedicalRecordContent,
+  Surgery,
+} from './schemas.js';
 
 /**
  * A patient's unified medical record. `version` 0 means "never written" (an empty record), and is

@@ -6,14 +6,7 @@ import type { Actor } from '../auth/actor.js';
 import { DEFAULT_REMINDER_CHANNELS } from './channels/index.js';
 import { reminderColumns } from './reminder-scope.js';
 import { reminderJobKey, type ReminderRow } from './reminder.js';
-
-export interface CreateReminderInput {
-  patientId: string;
-  message: string;
-  dueAt: string;
-  /** Channel names from REMINDER_CHANNELS. (Default: email, in_app) */
-  channels?: string[];
-}
+import type { CreateReminderInput } from './schemas.js';
 
 /** Clock skew tolerated between a client and the server for "due now". */
 const PAST_TOLERANCE_MS = 60_000;

@@ -3,14 +3,10 @@ import { decodeCursor, toPage } from '../../db/pagination.js';
 import { loadPatientFor } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
 import { applyReminderScope, reminderColumns } from './reminder-scope.js';
-import type { ReminderRow, ReminderStatus } from './reminder.js';
+import type { ReminderRow } from './reminder.js';
+import type { ListRemindersQuery } from './schemas.js';
 
-export interface ListRemindersInput {
-  patientId?: string;
-  status?: ReminderStatus;
-  limit: number;
-  cursor?: string;
-}
+export type ListRemindersInput = ListRemindersQuery;
 
 /**
  * Reminders of the patients the actor reaches, by due time (earliest first), a page at a time.

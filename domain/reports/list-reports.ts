@@ -3,13 +3,8 @@ import { decodeCursor, toPage } from '../../db/pagination.js';
 import { loadPatientFor } from '../access/policy.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
-import type { ReportKind, ReportRow } from './report.js';
-
-export interface ListReportsQuery {
-  limit: number;
-  cursor?: string;
-  kind?: ReportKind;
-}
+import type { ReportRow } from './report.js';
+import type { ListReportsQuery } from './schemas.js';
 
 /**
  * Lists a patient's live reports, newest first (keyset pages). The read is audited with the ids it

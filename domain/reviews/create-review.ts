@@ -3,11 +3,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import type { Actor } from '../auth/actor.js';
 import type { ReviewRow } from './review.js';
-
-export interface CreateReviewInput {
-  rating: number;
-  comment?: string | null;
-}
+import type { CreateReviewInput } from './schemas.js';
 
 /**
  * Reviews a completed appointment, by its patient, once (the unique constraint answers a second

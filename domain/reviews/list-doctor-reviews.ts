@@ -2,14 +2,12 @@ import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { toDoctorRating, type DoctorRating, type ReviewRow } from './review.js';
+import type { ListDoctorReviewsQuery } from './schemas.js';
 
 /** `created_at` at full (microsecond) precision: a millisecond cursor would skip rows sharing a millisecond. */
 const CURSOR_AT = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"`;
 
-export interface ListReviewsQuery {
-  limit: number;
-  cursor?: string;
-}
+export type ListReviewsQuery = ListDoctorReviewsQuery;
 
 /**
  * Lists a doctor's reviews, newest first, keyset-paginated, with the doctor's current rating and

@@ -2,11 +2,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import type { Actor } from '../auth/actor.js';
 import type { ReviewRow } from './review.js';
-
-export interface UpdateReviewInput {
-  rating?: number;
-  comment?: string | null;
-}
+import type { UpdateReviewInput } from './schemas.js';
 
 /**
  * Edits a review, by its author only (403 for anyone else; 404 when it does not exist). A changed

@@ -7,43 +7,9 @@
 import { DateTime } from 'luxon';
 import { isValidTimeZone } from '../../lib/time-zones.js';
 
-/** A wall-clock interval `[start, end)` within one local day, both `"HH:MM"`. */
-export interface TimeRange {
-  start: string;
-  end: string;
-}
+import type { Availability, AvailabilityOverride, TimeRange, WeeklyRange } from './schemas.js';
 
-/** Hours that repeat every week on one weekday (1 = Monday … 7 = Sunday, as ISO 8601 and luxon). */
-export interface WeeklyRange extends TimeRange {
-  weekday: number;
-}
-
-/**
- * Hours for one local date that replace that weekday's weekly hours entirely.
- *
- * `closed: true` means no hours at all that day (it wins over `ranges`, and validation rejects the
- * two together since such a body is contradictory); an override without ranges is also a day off.
- */
-export interface AvailabilityOverride {
-  date: string;
-  closed?: boolean;
-  ranges?: TimeRange[];
-}
-
-/** A doctor's availability as stored and as exchanged over the API (SPEC shape "Availability"). */
-export interface Availability {
-  /** IANA zone name, e.g. `"Europe/Berlin"`; all times below are wall-clock times in it. */
-  timeZone: string;
-  slotMinutes: number;
-  /** Free time kept before and after every appointment. */
-  bufferMinutes: number;
-  /** How far ahead of now the earliest bookable slot must start. */
-  minNoticeMinutes: number;
-  /** How many days ahead of now slots are offered. */
-  horizonDays: number;
-  weekly: WeeklyRange[];
-  overrides: AvailabilityOverride[];
-}
+export type { Availability, AvailabilityOverride, TimeRange, WeeklyRange };
 
 /** One reason an availability is invalid; `path` is a JSON pointer into the submitted body. */
 export interface AvailabilityProblem {

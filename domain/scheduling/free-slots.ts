@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../../lib/errors.js';
 import { type Availability, DEFAULT_AVAILABILITY } from './availability.js';
-import { type BookableDoctor, availabilityFromRow } from './doctor-availability.js';
+import { type BookableDoctor, availabilityFromRow, loadBookableDoctor } from './doctor-availability.js';
 import {
   type BusyInterval,
   MAX_SLOT_RANGE_DAYS,
@@ -21,6 +21,7 @@ import {
   computeFreeSlots,
   isBookableSlot,
 } from './slots.js';
+import { isPlainDate, resolveRange } from '../../lib/time-range.js';
 
 /** Statuses that hold a doctor's time (the same list as the exclusion constraint's WHERE). */
 export const LIVE_STATUSES = ['pending', 'confirmed'] as const;
@@ -176,9 +177,10 @@ interface ScheduleRow extends BookableDoctor {
 }
 
 /** Query of {@link listFreeSlots}. (Default: from = now, to = from + 7 days) */
+/** `[from, to)`: ISO date-times, or plain dates meaning whole days in the doctor's zone. */
 export interface SlotWindow {
-  from?: Date;
-  to?: Date;
+  from?: string;
+  to?: string;
 }
 
 /**
@@ -190,8 +192,12 @@ export async function listFreeSlots(
   window: SlotWindow,
   now = new Date(),
 ): Promise<{ timeZone: string; slots: Slot[] }> {
-  const from = window.from ?? now;
-  const to = window.to ?? new Date(from.getTime() + 7 * DAY_MS);
+  // Plain dates are days in the doctor's zone, which only the doctor's row knows.
+  const plain = [window.from, window.to].some((v) => v !== undefined && isPlainDate(v));
+  const zone = plain ? (await loadBookableDoctor(db(), doctorId)).timeZone : 'UTC';
+  const bounds = resolveRange(window, zone);
+  const from = bounds.from ?? now;
+  const to = bounds.to ?? new Date(from.getTime() + 7 * DAY_MS);
   if (to.getTime() <= from.getTime()) {
     throw new ValidationError('The slot window is invalid.', [
       { path: '/query/to', message: 'must be later than from' },

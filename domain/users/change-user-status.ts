@@ -5,6 +5,7 @@ import { services } from '../../lib/services.js';
 import type { Actor, Role } from '../auth/actor.js';
 import { recordSecurityEvent } from '../auth/audit.js';
 import { loadUserView, type UserStatus, type UserView } from './user-view.js';
+import type { ChangeUserStatusInput } from './schemas.js';
 
 /** Status changes an admin may make; `removed` is final (the account and its history stay for the record). */
 const TRANSITIONS: Record<UserStatus, UserStatus[]> = {
@@ -13,12 +14,6 @@ const TRANSITIONS: Record<UserStatus, UserStatus[]> = {
   suspended: ['active', 'removed'],
   removed: [],
 };
-
-export interface ChangeUserStatusInput {
-  status: 'active' | 'suspended' | 'removed';
-  /** Why, for the audit log and the account's history. */
-  reason?: string;
-}
 
 /**
  * Approves, suspends, reactivates or removes an account. Suspending or removing bumps the token

@@ -1,26 +1,14 @@
 import { withTransaction } from '../../db/transaction.js';
 import { ForbiddenError, ValidationError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
-import type { Actor, AdminSubRole } from '../auth/actor.js';
+import type { Actor } from '../auth/actor.js';
 import { recordSecurityEvent } from '../auth/audit.js';
 import { hashPassword } from '../auth/passwords.js';
 import { loadUserView, type UserView } from './user-view.js';
+import type { CreateUserInput } from './schemas.js';
 
 /** Roles an admin may create; patients register themselves or are created as walk-in profiles. */
 export const STAFF_ROLES = ['staff', 'nurse', 'doctor', 'admin'] as const;
-
-export interface CreateUserInput {
-  name: string;
-  email: string;
-  password: string;
-  role: (typeof STAFF_ROLES)[number];
-  /** Admins only: sub-roles such as `appointment-manager`. */
-  adminRoles?: AdminSubRole[];
-  /** Doctors only. */
-  specialization?: string;
-  phone?: string;
-  gender?: string;
-}
 
 /**
  * Creates a staff account (staff, nurse, doctor or admin), active and verified at once; a doctor

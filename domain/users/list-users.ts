@@ -1,17 +1,8 @@
 import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
 import { ValidationError } from '../../lib/errors.js';
-import type { Role } from '../auth/actor.js';
-import { userViewQuery, type UserStatus, type UserView } from './user-view.js';
-
-export interface ListUsersQuery {
-  role?: Role;
-  status?: UserStatus;
-  /** Case-insensitive substring of the name or the email. */
-  q?: string;
-  limit: number;
-  cursor?: string;
-}
+import { userViewQuery, type UserView } from './user-view.js';
+import type { ListUsersQuery } from './schemas.js';
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 

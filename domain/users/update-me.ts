@@ -3,15 +3,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { isValidTimeZone } from '../../lib/time-zones.js';
 import type { Actor } from '../auth/actor.js';
 import { loadUserView, type UserView } from './user-view.js';
-
-/** What a user may change about themself; role, status and email are not among them. */
-export interface UpdateMeInput {
-  name?: string;
-  phone?: string | null;
-  gender?: string | null;
-  /** Patients only: the zone of their patient profile (reminders, dose times). */
-  timeZone?: string;
-}
+import type { UpdateMeInput } from './schemas.js';
 
 /**
  * Updates the caller's own profile. For a patient the same fields (and the time zone) are copied to

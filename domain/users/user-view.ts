@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
 import type { AdminSubRole, Role } from '../auth/actor.js';
 
-export type UserStatus = 'active' | 'pending' | 'suspended' | 'removed';
+export const USER_STATUSES = ['active', 'pending', 'suspended', 'removed'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
 
 /** An account as the domain hands it to presenters; never carries the password hash or token generation. */
 export interface UserView {

@@ -4,18 +4,7 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import { loadPatientFor } from '../access/policy.js';
 import { assertNotFuture, VISIT_COLUMNS, type VisitRow } from './visit.js';
-
-export interface CreateVisitInput {
-  patientId: string;
-  /** The doctor seen. A doctor always records their own visits; a nurse may name one. */
-  doctorId?: string;
-  appointmentId?: string;
-  occurredAt?: string;
-  complaint?: string;
-  diagnosis?: string;
-  treatment?: string;
-  notes?: string;
-}
+import type { CreateVisitInput } from './schemas.js';
 
 /**
  * Records a visit (visits write: a doctor for patients in their care, a nurse for anyone).

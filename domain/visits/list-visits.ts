@@ -4,13 +4,10 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import { loadPatientFor } from '../access/policy.js';
 import { VISIT_COLUMNS, type VisitRow } from './visit.js';
+import type { ListVisitsQuery } from './schemas.js';
 
 /** A patient's visit timeline, newest first, with keyset pagination; the read is audited. */
-export async function listPatientVisits(
-  actor: Actor,
-  patientId: string,
-  query: { limit: number; cursor?: string },
-) {
+export async function listPatientVisits(actor: Actor, patientId: string, query: ListVisitsQuery) {
   const after = decodeCursor(query.cursor, 2);
   await loadPatientFor(actor, patientId, 'visits', 'read');
   return withTransaction(async (trx) => {

@@ -4,14 +4,7 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import { loadVisitFor } from './get-visit.js';
 import { assertNotFuture, VISIT_COLUMNS, VISIT_TEXT_FIELDS, type VisitRow } from './visit.js';
-
-export interface UpdateVisitInput {
-  occurredAt?: string;
-  complaint?: string | null;
-  diagnosis?: string | null;
-  treatment?: string | null;
-  notes?: string | null;
-}
+import type { UpdateVisitInput } from './schemas.js';
 
 /**
  * Amends a visit: only its author or the visit's doctor, and only while they may still write the

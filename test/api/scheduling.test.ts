@@ -206,13 +206,17 @@ describe('Scheduling: availability and slots', () => {
         expect(res.status, q).to.equal(400);
         expect(errorOf(res).code).to.equal('validation_failed');
       }
-      // RFC 3339 (and so the date-time format) allows a leap second that a JavaScript date cannot hold.
+      // RFC 3339 allows a leap second that a JavaScript date cannot hold: the format refuses it, and says what it takes.
       const leap = await api
         .as(patient.token)
         .get(`/doctors/${slotDoctor.id}/slots?from=2026-12-31T23:59:60Z`);
       expect(leap.status).to.equal(400);
       expect(errorOf(leap).details).to.deep.equal([
-        { path: '/query/from', message: 'must be a date-time without a leap second' },
+        {
+          path: '/query/from',
+          message:
+            'must be a date-time like 2026-12-01T09:00:00+01:00, or a date like 2026-12-01 (years 1900–2100)',
+        },
       ]);
     });
 

@@ -1,125 +1,97 @@
-/** JSON Schemas of the jobs-admin routes. */
-import type { JsonSchema } from '../../route.js';
-import { dateTime, objectSchema, pageQueryProps } from '../../schemas.js';
+/** Response shapes of the admin-jobs routes (TypeBox: the JSON Schema and the TypeScript type in one). */
+import { DateTime, Nullable, StrictObject, StringEnum, Type, type Static } from '../../../lib/schema.js';
+import { JOB_STATES } from '../../../domain/jobs/job-state.js';
 
-/** A graphile-worker job id: a positive bigint, written as a string. */
-export const jobIdParams = objectSchema({ id: { type: 'string', pattern: '^[0-9]{1,18}$' } }, ['id']);
-
-const task = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_:.-]+$' } as const;
-
-export const listJobsQuery = objectSchema({
-  state: { enum: ['queued', 'scheduled', 'running', 'failed', 'completed'] },
-  task,
-  from: dateTime,
-  to: dateTime,
-  ...pageQueryProps,
+export const JobDetail = Type.Object({
+  id: Type.String(),
+  task: Type.String(),
+  state: StringEnum(JOB_STATES),
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  runAt: DateTime,
+  lastError: Nullable(Type.String()),
+  createdAt: DateTime,
+  permanentlyFailed: Type.Optional(Type.Boolean()),
+  key: Type.Optional(Nullable(Type.String())),
+  queueName: Type.Optional(Nullable(Type.String())),
+  priority: Type.Optional(Type.Integer()),
+  lockedAt: Type.Optional(Nullable(DateTime)),
+  lockedBy: Type.Optional(Nullable(Type.String())),
+  updatedAt: Type.Optional(DateTime),
+  finishedAt: Type.Optional(DateTime),
+  durationMs: Type.Optional(Type.Integer()),
+  payload: Type.Unknown({
+    description: 'The payload with secrets, tokens and OTPs redacted; null for completed jobs.',
+  }),
+  flags: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  runs: Type.Array(
+    Type.Object({
+      attempt: Type.Optional(Type.Integer()),
+      outcome: Type.Optional(StringEnum(['completed', 'failed'] as const)),
+      final: Type.Optional(Type.Boolean()),
+      error: Type.Optional(Nullable(Type.String())),
+      workerId: Type.Optional(Nullable(Type.String())),
+      startedAt: Type.Optional(DateTime),
+      finishedAt: Type.Optional(DateTime),
+      durationMs: Type.Optional(Type.Integer()),
+    }),
+  ),
 });
+export type JobDetail = Static<typeof JobDetail>;
 
-export const cancelJobBody = objectSchema({
-  mode: {
-    enum: ['fail', 'remove'],
-    default: 'fail',
-    description: '`fail` keeps the job permanently failed (it can still be retried); `remove` deletes it.',
-  },
+export const JobIdParams = StrictObject({
+  id: Type.String({ pattern: '^[0-9]{1,18}$' }),
 });
+export type JobIdParams = Static<typeof JobIdParams>;
 
-export const retryJobsBody = objectSchema({
-  task,
-  state: { enum: ['failed', 'queued', 'scheduled'], default: 'failed' },
+export const Job = Type.Object({
+  id: Type.String(),
+  task: Type.String(),
+  state: StringEnum(JOB_STATES),
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  runAt: DateTime,
+  lastError: Nullable(Type.String()),
+  createdAt: DateTime,
+  permanentlyFailed: Type.Optional(Type.Boolean()),
+  key: Type.Optional(Nullable(Type.String())),
+  queueName: Type.Optional(Nullable(Type.String())),
+  priority: Type.Optional(Type.Integer()),
+  lockedAt: Type.Optional(Nullable(DateTime)),
+  lockedBy: Type.Optional(Nullable(Type.String())),
+  updatedAt: Type.Optional(DateTime),
+  finishedAt: Type.Optional(DateTime),
+  durationMs: Type.Optional(Type.Integer()),
 });
+export type Job = Static<typeof Job>;
 
-const nullableString = { type: ['string', 'null'] } as const;
-const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+export const JobStats = Type.Object({
+  tasks: Type.Array(
+    Type.Object({
+      task: Type.Optional(Type.String()),
+      queued: Type.Optional(Type.Integer()),
+      scheduled: Type.Optional(Type.Integer()),
+      running: Type.Optional(Type.Integer()),
+      failed: Type.Optional(Type.Integer()),
+      completedLastHour: Type.Optional(Type.Integer()),
+      failedLastHour: Type.Optional(Type.Integer()),
+    }),
+  ),
+  totals: Type.Object({
+    queued: Type.Optional(Type.Integer()),
+    scheduled: Type.Optional(Type.Integer()),
+    running: Type.Optional(Type.Integer()),
+    failed: Type.Optional(Type.Integer()),
+  }),
+  oldestQueuedAgeSeconds: Type.Number(),
+  failuresLastHour: Type.Integer(),
+  completedLastHour: Type.Integer(),
+  liveWorkers: Type.Integer(),
+});
+export type JobStats = Static<typeof JobStats>;
 
-export const jobSchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'task', 'state', 'attempts', 'maxAttempts', 'runAt', 'lastError', 'createdAt'],
-  properties: {
-    id: { type: 'string' },
-    task: { type: 'string' },
-    state: { enum: ['queued', 'scheduled', 'running', 'failed', 'completed'] },
-    attempts: { type: 'integer' },
-    maxAttempts: { type: 'integer' },
-    runAt: dateTime,
-    lastError: nullableString,
-    createdAt: dateTime,
-    permanentlyFailed: { type: 'boolean' },
-    key: nullableString,
-    queueName: nullableString,
-    priority: { type: 'integer' },
-    lockedAt: nullableDateTime,
-    lockedBy: nullableString,
-    updatedAt: dateTime,
-    finishedAt: dateTime,
-    durationMs: { type: 'integer' },
-  },
-};
-
-export const jobDetailSchema: JsonSchema = {
-  ...jobSchema,
-  required: [...(jobSchema.required as string[]), 'payload', 'runs'],
-  properties: {
-    ...(jobSchema.properties as Record<string, unknown>),
-    payload: { description: 'The payload with secrets, tokens and OTPs redacted; null for completed jobs.' },
-    flags: { type: ['object', 'null'] },
-    runs: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          attempt: { type: 'integer' },
-          outcome: { enum: ['completed', 'failed'] },
-          final: { type: 'boolean' },
-          error: nullableString,
-          workerId: nullableString,
-          startedAt: dateTime,
-          finishedAt: dateTime,
-          durationMs: { type: 'integer' },
-        },
-      },
-    },
-  },
-};
-
-const counts = {
-  queued: { type: 'integer' },
-  scheduled: { type: 'integer' },
-  running: { type: 'integer' },
-  failed: { type: 'integer' },
-};
-
-export const jobStatsSchema: JsonSchema = {
-  type: 'object',
-  required: [
-    'tasks',
-    'totals',
-    'oldestQueuedAgeSeconds',
-    'failuresLastHour',
-    'completedLastHour',
-    'liveWorkers',
-  ],
-  properties: {
-    tasks: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          task: { type: 'string' },
-          ...counts,
-          completedLastHour: { type: 'integer' },
-          failedLastHour: { type: 'integer' },
-        },
-      },
-    },
-    totals: { type: 'object', properties: counts },
-    oldestQueuedAgeSeconds: { type: 'number' },
-    failuresLastHour: { type: 'integer' },
-    completedLastHour: { type: 'integer' },
-    liveWorkers: { type: 'integer' },
-  },
-};
-
-export const retryJobsResult = objectSchema(
-  { retried: { type: 'integer' }, jobIds: { type: 'array', items: { type: 'string' } } },
-  ['retried', 'jobIds'],
-);
+export const RetryJobsResult = StrictObject({
+  retried: Type.Integer(),
+  jobIds: Type.Array(Type.String()),
+});
+export type RetryJobsResult = Static<typeof RetryJobsResult>;

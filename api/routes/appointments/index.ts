@@ -1,34 +1,28 @@
 import type { Grant } from '../../../domain/auth/actor.js';
 import type { AppointmentRow } from '../../../domain/appointments/appointment.js';
-import { type BookAppointmentInput, bookAppointment } from '../../../domain/appointments/book-appointment.js';
+import { bookAppointment } from '../../../domain/appointments/book-appointment.js';
 import { cancelAppointment } from '../../../domain/appointments/cancel-appointment.js';
 import { completeAppointment, markNoShow } from '../../../domain/appointments/complete-appointment.js';
 import { approveAppointment } from '../../../domain/appointments/confirm-appointment.js';
 import { bookFollowUp } from '../../../domain/appointments/follow-up-appointment.js';
 import {
-  type AppointmentFilters,
   getAppointment,
   getAppointmentHistory,
   listAppointments,
 } from '../../../domain/appointments/list-appointments.js';
 import { rejectAppointment } from '../../../domain/appointments/reject-appointment.js';
-import {
-  type RescheduleInput,
-  rescheduleAppointment,
-} from '../../../domain/appointments/reschedule-appointment.js';
+import { rescheduleAppointment } from '../../../domain/appointments/reschedule-appointment.js';
 import type { Actor } from '../../../domain/auth/actor.js';
-import type { AppContext, RouteDef } from '../../route.js';
-import { defineRoutes } from '../../route.js';
-import { idParams, listOf } from '../../schemas.js';
+import { defineRoutes, route, type RouteDef } from '../../route.js';
+import { IdParams, ItemsOf, ListOf } from '../../../lib/schema.js';
 import { presentAppointment, presentHistoryEntry } from './present.js';
+import { Appointment, HistoryEntry } from './schemas.js';
 import {
-  appointmentSchema,
-  bookBody,
-  historyEntrySchema,
-  listQuery,
-  newTimeBody,
-  reasonBody,
-} from './schemas.js';
+  BookAppointmentInput,
+  ListAppointmentsQuery,
+  NewTimeBody,
+  ReasonBody,
+} from '../../../domain/appointments/schemas.js';
 
 /** A lifecycle action `POST /appointments/:id/<action>` with a reason-only body. */
 function action(
@@ -38,29 +32,23 @@ function action(
   access: readonly Grant[],
   run: (actor: Actor, id: string, reason?: string) => Promise<AppointmentRow>,
 ): RouteDef {
-  return {
+  return route({
     method: 'POST',
     path: `/appointments/:id/${name}`,
     operationId,
     summary,
     tags: ['appointments'],
     access,
-    params: idParams,
-    body: reasonBody,
-    response: appointmentSchema,
-    handler: async (ctx: AppContext) =>
-      presentAppointment(
-        await run(
-          ctx.state.actor!,
-          ctx.state.params.id as string,
-          (ctx.state.body as { reason?: string }).reason,
-        ),
-      ),
-  };
+    params: IdParams,
+    body: ReasonBody,
+    response: Appointment,
+    handler: async (ctx) =>
+      presentAppointment(await run(ctx.state.actor, ctx.state.params.id, ctx.state.body.reason)),
+  });
 }
 
 export const appointmentsRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/appointments',
     operationId: 'bookAppointment',
@@ -68,56 +56,48 @@ export const appointmentsRoutes = defineRoutes([
     tags: ['appointments'],
     access: ['patient', 'staff', 'admin'],
     status: 201,
-    body: bookBody,
-    response: appointmentSchema,
-    handler: async (ctx) =>
-      presentAppointment(await bookAppointment(ctx.state.actor!, ctx.state.body as BookAppointmentInput)),
-  },
-  {
+    body: BookAppointmentInput,
+    response: Appointment,
+    handler: async (ctx) => presentAppointment(await bookAppointment(ctx.state.actor, ctx.state.body)),
+  }),
+  route({
     method: 'GET',
     path: '/appointments',
     operationId: 'listAppointments',
     summary: 'Appointments the caller may see (patient: own; doctor: theirs; nurse, staff, admin: all)',
     tags: ['appointments'],
     access: 'authenticated',
-    query: listQuery,
-    response: listOf(appointmentSchema),
+    query: ListAppointmentsQuery,
+    response: ListOf(Appointment),
     handler: async (ctx) => {
-      const page = await listAppointments(ctx.state.actor!, ctx.state.query as unknown as AppointmentFilters);
+      const page = await listAppointments(ctx.state.actor, ctx.state.query);
       return { items: page.items.map(presentAppointment), nextCursor: page.nextCursor };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/appointments/:id',
     operationId: 'getAppointment',
     summary: 'One appointment',
     tags: ['appointments'],
     access: 'authenticated',
-    params: idParams,
-    response: appointmentSchema,
-    handler: async (ctx) =>
-      presentAppointment(await getAppointment(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+    params: IdParams,
+    response: Appointment,
+    handler: async (ctx) => presentAppointment(await getAppointment(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'GET',
     path: '/appointments/:id/history',
     operationId: 'getAppointmentHistory',
     summary: 'Status changes and reschedules of an appointment (who, when, from, to, why)',
     tags: ['appointments'],
     access: 'authenticated',
-    params: idParams,
-    response: {
-      type: 'object',
-      required: ['items'],
-      properties: { items: { type: 'array', items: historyEntrySchema } },
-    },
+    params: IdParams,
+    response: ItemsOf(HistoryEntry),
     handler: async (ctx) => ({
-      items: (await getAppointmentHistory(ctx.state.actor!, ctx.state.params.id as string)).map(
-        presentHistoryEntry,
-      ),
+      items: (await getAppointmentHistory(ctx.state.actor, ctx.state.params.id)).map(presentHistoryEntry),
     }),
-  },
+  }),
   action(
     'approve',
     'approveAppointment',
@@ -153,26 +133,20 @@ export const appointmentsRoutes = defineRoutes([
     ['doctor', 'staff', 'admin'],
     markNoShow,
   ),
-  {
+  route({
     method: 'POST',
     path: '/appointments/:id/reschedule',
     operationId: 'rescheduleAppointment',
     summary: 'Move to another free slot of the same doctor (the patient before the cut-off, or staff)',
     tags: ['appointments'],
     access: ['patient', 'staff', 'admin'],
-    params: idParams,
-    body: newTimeBody,
-    response: appointmentSchema,
+    params: IdParams,
+    body: NewTimeBody,
+    response: Appointment,
     handler: async (ctx) =>
-      presentAppointment(
-        await rescheduleAppointment(
-          ctx.state.actor!,
-          ctx.state.params.id as string,
-          ctx.state.body as RescheduleInput,
-        ),
-      ),
-  },
-  {
+      presentAppointment(await rescheduleAppointment(ctx.state.actor, ctx.state.params.id, ctx.state.body)),
+  }),
+  route({
     method: 'POST',
     path: '/appointments/:id/follow-up',
     operationId: 'bookFollowUpAppointment',
@@ -180,16 +154,10 @@ export const appointmentsRoutes = defineRoutes([
     tags: ['appointments'],
     access: ['doctor'],
     status: 201,
-    params: idParams,
-    body: newTimeBody,
-    response: appointmentSchema,
+    params: IdParams,
+    body: NewTimeBody,
+    response: Appointment,
     handler: async (ctx) =>
-      presentAppointment(
-        await bookFollowUp(
-          ctx.state.actor!,
-          ctx.state.params.id as string,
-          ctx.state.body as RescheduleInput,
-        ),
-      ),
-  },
+      presentAppointment(await bookFollowUp(ctx.state.actor, ctx.state.params.id, ctx.state.body)),
+  }),
 ]);

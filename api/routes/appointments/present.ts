@@ -1,8 +1,9 @@
 import type { AppointmentRow } from '../../../domain/appointments/appointment.js';
-import type { HistoryEntry } from '../../../domain/appointments/list-appointments.js';
+import type { HistoryEntry as HistoryRow } from '../../../domain/appointments/list-appointments.js';
+import type { Appointment, HistoryEntry } from './schemas.js';
 
 /** An appointment as the API returns it; optional fields are left out when empty. */
-export function presentAppointment(a: AppointmentRow) {
+export function presentAppointment(a: AppointmentRow): Appointment {
   return {
     id: a.id,
     doctorId: a.doctorId,
@@ -20,7 +21,7 @@ export function presentAppointment(a: AppointmentRow) {
   };
 }
 
-export function presentHistoryEntry(h: HistoryEntry) {
+export function presentHistoryEntry(h: HistoryRow): HistoryEntry {
   return {
     id: h.id,
     fromStatus: h.fromStatus,

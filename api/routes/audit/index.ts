@@ -1,36 +1,12 @@
-import {
-  listAuditEvents,
-  type AuditEventRow,
-  type ListAuditQuery,
-} from '../../../domain/audit/list-audit.js';
-import type { JsonSchema } from '../../route.js';
-import { defineRoutes } from '../../route.js';
-import { dateTime, listOf, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
+import { listAuditEvents, type AuditEventRow } from '../../../domain/audit/list-audit.js';
+import { ListAuditQuery } from '../../../domain/audit/schemas.js';
+import { ListOf } from '../../../lib/schema.js';
+import { defineRoutes, route } from '../../route.js';
+import { AuditEvent } from './schemas.js';
 
-const auditEventSchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'occurredAt', 'entity', 'action', 'outcome', 'hash', 'prevHash'],
-  properties: {
-    id: { type: 'integer' },
-    occurredAt: dateTime,
-    actorId: { anyOf: [uuid, { type: 'null' }] },
-    actorRole: { type: ['string', 'null'] },
-    patientId: { anyOf: [uuid, { type: 'null' }] },
-    entity: { type: 'string' },
-    entityId: { type: ['string', 'null'] },
-    action: { type: 'string' },
-    outcome: { enum: ['success', 'denied', 'failure'] },
-    ip: { type: ['string', 'null'] },
-    requestId: { type: ['string', 'null'] },
-    details: { type: 'object' },
-    prevHash: { type: 'string' },
-    hash: { type: 'string' },
-  },
-};
-
-const present = (e: AuditEventRow) => ({
+const present = (e: AuditEventRow): AuditEvent => ({
   id: e.id,
-  occurredAt: e.occurredAt,
+  occurredAt: e.occurredAt.toISOString(),
   actorId: e.actorId,
   actorRole: e.actorRole,
   patientId: e.patientId,
@@ -47,27 +23,18 @@ const present = (e: AuditEventRow) => ({
 
 /** The append-only audit log, for admins. */
 export const auditRoutes = defineRoutes([
-  {
+  route({
     method: 'GET',
     path: '/admin/audit',
     operationId: 'listAuditEvents',
     summary: 'Query the audit log (newest first) by actor, patient, entity, action, outcome and time',
     tags: ['audit'],
     access: ['admin'],
-    query: objectSchema({
-      actorId: uuid,
-      patientId: uuid,
-      entity: { type: 'string', minLength: 1, maxLength: 64 },
-      action: { type: 'string', minLength: 1, maxLength: 64 },
-      outcome: { enum: ['success', 'denied', 'failure'] },
-      from: { ...dateTime, description: 'Inclusive' },
-      to: { ...dateTime, description: 'Exclusive' },
-      ...pageQueryProps,
-    }),
-    response: listOf(auditEventSchema),
+    query: ListAuditQuery,
+    response: ListOf(AuditEvent),
     handler: async (ctx) => {
-      const page = await listAuditEvents(ctx.state.actor!, ctx.state.query as unknown as ListAuditQuery);
+      const page = await listAuditEvents(ctx.state.actor, ctx.state.query);
       return { items: page.items.map(present), nextCursor: page.nextCursor };
     },
-  },
+  }),
 ]);

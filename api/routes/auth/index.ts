@@ -4,27 +4,24 @@ import { requestPasswordReset } from '../../../domain/auth/forgot-password.js';
 import { login } from '../../../domain/auth/login.js';
 import { logout } from '../../../domain/auth/logout.js';
 import { accountKey, consumeRateLimit } from '../../../domain/auth/rate-limits.js';
-import { registerUser, type RegisterInput } from '../../../domain/auth/register.js';
-import type { ResetPasswordInput } from '../../../domain/auth/reset-password.js';
+import { registerUser } from '../../../domain/auth/register.js';
 import { resetPassword } from '../../../domain/auth/reset-password.js';
 import { resendVerification, verifyEmail } from '../../../domain/auth/verify-email.js';
 import { services } from '../../../lib/services.js';
 import { authIpLimit } from '../../middleware/rate-limit.js';
 import type { AppContext } from '../../route.js';
-import { defineRoutes } from '../../route.js';
+import { defineRoutes, route } from '../../route.js';
 import { presentUser } from '../users/present.js';
-import { userSchema } from '../users/schemas.js';
+import { User } from '../users/schemas.js';
+import { AcceptedResponse, LoginResponse, TokenResponse } from './schemas.js';
 import {
-  acceptedResponse,
-  changePasswordBody,
-  emailBody,
-  loginBody,
-  loginResponse,
-  registerBody,
-  resetPasswordBody,
-  tokenBody,
-  tokenResponse,
-} from './schemas.js';
+  ChangePasswordInput,
+  EmailBody,
+  LoginInput,
+  RegisterInput,
+  ResetPasswordInput,
+  VerifyEmailInput,
+} from '../../../domain/auth/schemas.js';
 
 const meta = (ctx: AppContext): RequestMeta => ({ ip: ctx.ip, requestId: ctx.state.requestId });
 
@@ -38,7 +35,7 @@ const limitEmailsTo = (address: string) =>
 const accepted = { message: 'If the address belongs to an account, we have sent it an email.' };
 
 export const authRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/auth/register',
     operationId: 'register',
@@ -47,11 +44,11 @@ export const authRoutes = defineRoutes([
     access: 'public',
     before: [authIpLimit],
     status: 201,
-    body: registerBody,
-    response: userSchema,
-    handler: async (ctx) => presentUser(await registerUser(ctx.state.body as RegisterInput, meta(ctx))),
-  },
-  {
+    body: RegisterInput,
+    response: User,
+    handler: async (ctx) => presentUser(await registerUser(ctx.state.body, meta(ctx))),
+  }),
+  route({
     method: 'POST',
     path: '/auth/verify-email',
     operationId: 'verifyEmail',
@@ -59,12 +56,11 @@ export const authRoutes = defineRoutes([
     tags: ['auth'],
     access: 'public',
     before: [authIpLimit],
-    body: tokenBody,
-    response: userSchema,
-    handler: async (ctx) =>
-      presentUser(await verifyEmail((ctx.state.body as { token: string }).token, meta(ctx))),
-  },
-  {
+    body: VerifyEmailInput,
+    response: User,
+    handler: async (ctx) => presentUser(await verifyEmail(ctx.state.body.token, meta(ctx))),
+  }),
+  route({
     method: 'POST',
     path: '/auth/resend-verification',
     operationId: 'resendVerification',
@@ -73,16 +69,16 @@ export const authRoutes = defineRoutes([
     access: 'public',
     before: [authIpLimit],
     status: 202,
-    body: emailBody,
-    response: acceptedResponse,
+    body: EmailBody,
+    response: AcceptedResponse,
     handler: async (ctx) => {
-      const { email } = ctx.state.body as { email: string };
+      const { email } = ctx.state.body;
       await limitEmailsTo(email);
       await resendVerification(email);
       return accepted;
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/auth/login',
     operationId: 'login',
@@ -90,17 +86,14 @@ export const authRoutes = defineRoutes([
     tags: ['auth'],
     access: 'public',
     before: [authIpLimit],
-    body: loginBody,
-    response: loginResponse,
+    body: LoginInput,
+    response: LoginResponse,
     handler: async (ctx) => {
-      const { token, expiresAt, user } = await login(
-        ctx.state.body as { email: string; password: string },
-        meta(ctx),
-      );
+      const { token, expiresAt, user } = await login(ctx.state.body, meta(ctx));
       return { token, expiresAt: expiresAt.toISOString(), user: presentUser(user) };
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/auth/logout',
     operationId: 'logout',
@@ -110,10 +103,10 @@ export const authRoutes = defineRoutes([
     before: [authIpLimit],
     status: 204,
     handler: async (ctx) => {
-      await logout(ctx.state.actor!);
+      await logout(ctx.state.actor);
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/auth/forgot-password',
     operationId: 'forgotPassword',
@@ -122,16 +115,16 @@ export const authRoutes = defineRoutes([
     access: 'public',
     before: [authIpLimit],
     status: 202,
-    body: emailBody,
-    response: acceptedResponse,
+    body: EmailBody,
+    response: AcceptedResponse,
     handler: async (ctx) => {
-      const { email } = ctx.state.body as { email: string };
+      const { email } = ctx.state.body;
       await limitEmailsTo(email);
       await requestPasswordReset(email);
       return accepted;
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/auth/reset-password',
     operationId: 'resetPassword',
@@ -139,14 +132,14 @@ export const authRoutes = defineRoutes([
     tags: ['auth'],
     access: 'public',
     before: [authIpLimit],
-    body: resetPasswordBody,
-    response: acceptedResponse,
+    body: ResetPasswordInput,
+    response: AcceptedResponse,
     handler: async (ctx) => {
-      await resetPassword(ctx.state.body as ResetPasswordInput, meta(ctx));
+      await resetPassword(ctx.state.body, meta(ctx));
       return { message: 'Your password has been reset; sign in with the new password.' };
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/auth/change-password',
     operationId: 'changePassword',
@@ -154,14 +147,11 @@ export const authRoutes = defineRoutes([
     tags: ['auth'],
     access: 'authenticated',
     before: [authIpLimit],
-    body: changePasswordBody,
-    response: tokenResponse,
+    body: ChangePasswordInput,
+    response: TokenResponse,
     handler: async (ctx) => {
-      const { token, expiresAt } = await changePassword(
-        ctx.state.actor!,
-        ctx.state.body as { oldPassword: string; newPassword: string },
-      );
+      const { token, expiresAt } = await changePassword(ctx.state.actor, ctx.state.body);
       return { token, expiresAt: expiresAt.toISOString() };
     },
-  },
+  }),
 ]);

@@ -1,46 +1,21 @@
-import { email, name, objectSchema, password, phone } from '../../schemas.js';
-import { gender, specialization, userSchema } from '../users/schemas.js';
+/** Response shapes of the auth routes (TypeBox: the JSON Schema and the TypeScript type in one). */
+import { StrictObject, Type, type Static } from '../../../lib/schema.js';
+import { User } from '../users/schemas.js';
 
-export const registerBody = objectSchema(
-  {
-    name,
-    email,
-    password,
-    role: { type: 'string', enum: ['patient', 'doctor'], default: 'patient' },
-    specialization,
-    phone,
-    gender,
-  },
-  ['name', 'email', 'password'],
-);
+export const AcceptedResponse = StrictObject({
+  message: Type.String(),
+});
+export type AcceptedResponse = Static<typeof AcceptedResponse>;
 
-export const loginBody = objectSchema({ email, password: { type: 'string', minLength: 1, maxLength: 128 } }, [
-  'email',
-  'password',
-]);
+export const LoginResponse = StrictObject({
+  token: Type.String(),
+  expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+  user: User,
+});
+export type LoginResponse = Static<typeof LoginResponse>;
 
-export const loginResponse = objectSchema(
-  { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, user: userSchema },
-  ['token', 'user'],
-);
-
-export const tokenBody = objectSchema({ token: { type: 'string', minLength: 1, maxLength: 200 } }, ['token']);
-
-export const emailBody = objectSchema({ email }, ['email']);
-
-export const resetPasswordBody = objectSchema(
-  { email, otp: { type: 'string', pattern: '^[0-9]{6}$' }, newPassword: password },
-  ['email', 'otp', 'newPassword'],
-);
-
-export const changePasswordBody = objectSchema(
-  { oldPassword: { type: 'string', minLength: 1, maxLength: 128 }, newPassword: password },
-  ['oldPassword', 'newPassword'],
-);
-
-export const acceptedResponse = objectSchema({ message: { type: 'string' } }, ['message']);
-
-export const tokenResponse = objectSchema(
-  { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
-  ['token', 'expiresAt'],
-);
+export const TokenResponse = StrictObject({
+  token: Type.String(),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export type TokenResponse = Static<typeof TokenResponse>;

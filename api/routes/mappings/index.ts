@@ -1,36 +1,25 @@
 import { createMapping } from '../../../domain/mappings/create-mapping.js';
 import { deleteMapping } from '../../../domain/mappings/delete-mapping.js';
-import { listMappings, type ListMappingsQuery } from '../../../domain/mappings/list-mappings.js';
+import { listMappings } from '../../../domain/mappings/list-mappings.js';
+import { CreateMappingInput, ListMappingsQuery } from '../../../domain/mappings/schemas.js';
 import type { MappingRow } from '../../../domain/mappings/mapping.js';
-import type { JsonSchema } from '../../route.js';
-import { defineRoutes } from '../../route.js';
-import { dateTime, idParams, listOf, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
+import { defineRoutes, route } from '../../route.js';
+import { IdParams, ListOf } from '../../../lib/schema.js';
+import { Mapping } from './schemas.js';
 
 const tags = ['mappings'];
 
-const mappingSchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'patientId', 'doctorId', 'createdAt'],
-  properties: {
-    id: uuid,
-    patientId: uuid,
-    doctorId: uuid,
-    createdBy: { type: ['string', 'null'] },
-    createdAt: dateTime,
-  },
-};
-
-const presentMapping = (m: MappingRow) => ({
+const presentMapping = (m: MappingRow): Mapping => ({
   id: m.id,
   patientId: m.patientId,
   doctorId: m.doctorId,
   createdBy: m.createdBy,
-  createdAt: m.createdAt,
+  createdAt: m.createdAt.toISOString(),
 });
 
 /** Patient–doctor mappings: who is in a patient's care team. */
 export const mappingsRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/mappings',
     operationId: 'createMapping',
@@ -38,28 +27,25 @@ export const mappingsRoutes = defineRoutes([
     tags,
     access: ['admin', 'staff', 'nurse'],
     status: 201,
-    body: objectSchema({ patientId: uuid, doctorId: uuid }, ['patientId', 'doctorId']),
-    response: mappingSchema,
-    handler: async (ctx) =>
-      presentMapping(
-        await createMapping(ctx.state.actor!, ctx.state.body as { patientId: string; doctorId: string }),
-      ),
-  },
-  {
+    body: CreateMappingInput,
+    response: Mapping,
+    handler: async (ctx) => presentMapping(await createMapping(ctx.state.actor, ctx.state.body)),
+  }),
+  route({
     method: 'GET',
     path: '/mappings',
     operationId: 'listMappings',
     summary: 'List mappings, newest first (doctors and patients see only their own)',
     tags,
     access: 'authenticated',
-    query: objectSchema({ patientId: uuid, doctorId: uuid, ...pageQueryProps }),
-    response: listOf(mappingSchema),
+    query: ListMappingsQuery,
+    response: ListOf(Mapping),
     handler: async (ctx) => {
-      const page = await listMappings(ctx.state.actor!, ctx.state.query as unknown as ListMappingsQuery);
+      const page = await listMappings(ctx.state.actor, ctx.state.query);
       return { items: page.items.map(presentMapping), nextCursor: page.nextCursor };
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/mappings/:id',
     operationId: 'deleteMapping',
@@ -67,9 +53,9 @@ export const mappingsRoutes = defineRoutes([
     tags,
     access: ['admin', 'staff', 'nurse'],
     status: 204,
-    params: idParams,
+    params: IdParams,
     handler: async (ctx) => {
-      await deleteMapping(ctx.state.actor!, ctx.state.params.id as string);
+      await deleteMapping(ctx.state.actor, ctx.state.params.id);
     },
-  },
+  }),
 ]);

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { db } from '../../../db/knex.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from '../../../domain/metrics/registry.js';
-import { ForbiddenError, UnauthorizedError } from '../../../lib/errors.js';
+import { errorSpec, ForbiddenError, UnauthorizedError } from '../../../lib/errors.js';
 import { services } from '../../../lib/services.js';
-import { defineRoutes, type AppContext } from '../../route.js';
+import { defineRoutes, route, type AppContext } from '../../route.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -32,20 +32,24 @@ function checkScraper(ctx: AppContext): void {
 
 /** `GET /metrics`: Prometheus text exposition of HTTP, process and cluster-wide job metrics. */
 export const metricsRoutes = defineRoutes([
-  {
+  route({
     method: 'GET',
     path: '/metrics',
     unprefixed: true,
     operationId: 'getMetrics',
     summary: 'Prometheus metrics (METRICS_TOKEN bearer, or loopback only when unset)',
+    errors: [
+      errorSpec(401, 'unauthorized', 'METRICS_TOKEN is set and the bearer token does not match'),
+      errorSpec(403, 'forbidden', 'METRICS_TOKEN is unset and the caller is not on loopback'),
+    ],
     tags: ['ops'],
     access: 'public',
     responseContentType: 'text/plain',
-    handler: async (ctx: AppContext) => {
+    handler: async (ctx) => {
       checkScraper(ctx);
       const body = await renderMetrics(db(), services().config.workerStaleSeconds);
       ctx.type = METRICS_CONTENT_TYPE;
       ctx.body = body;
     },
-  },
+  }),
 ]);

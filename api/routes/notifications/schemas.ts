@@ -1,63 +1,53 @@
+/** Response shapes of the notifications routes (TypeBox: the JSON Schema and the TypeScript type in one). */
+import {
+  DateTime,
+  Nullable,
+  StrictObject,
+  StringEnum,
+  Type,
+  Uuid,
+  type Static,
+} from '../../../lib/schema.js';
 import { ROLES } from '../../../domain/auth/actor.js';
 import { NOTIFICATION_TYPES } from '../../../domain/notifications/notification.js';
-import { dateTime, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
 
-export const notificationSchema = {
-  type: 'object',
-  required: ['id', 'type', 'title', 'body', 'data', 'read', 'readAt', 'createdAt'],
-  properties: {
-    id: uuid,
-    type: { type: 'string', enum: [...NOTIFICATION_TYPES] },
-    title: { type: 'string' },
-    body: { type: ['string', 'null'] },
-    data: { type: 'object' },
-    read: { type: 'boolean' },
-    readAt: { type: ['string', 'null'], format: 'date-time' },
-    createdAt: dateTime,
-  },
-};
-
-export const listNotificationsQuery = objectSchema({
-  unread: { type: 'boolean', default: false },
-  ...pageQueryProps,
+export const Broadcast = Type.Object({
+  id: Uuid,
+  userId: Type.Optional(Uuid),
+  role: Type.Optional(StringEnum(ROLES)),
+  type: StringEnum(['system', 'custom'] as const),
+  title: Type.String(),
+  email: Type.Boolean(),
+  status: StringEnum(['queued', 'done'] as const),
+  createdAt: DateTime,
 });
+export type Broadcast = Static<typeof Broadcast>;
 
-export const notificationListSchema = {
-  type: 'object',
-  required: ['items', 'nextCursor', 'unreadCount'],
-  properties: {
-    items: { type: 'array', items: notificationSchema },
-    nextCursor: { type: ['string', 'null'] },
-    unreadCount: { type: 'integer', minimum: 0 },
-  },
-};
+export const Notification = Type.Object({
+  id: Uuid,
+  type: StringEnum(NOTIFICATION_TYPES),
+  title: Type.String(),
+  body: Nullable(Type.String()),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  read: Type.Boolean(),
+  readAt: Nullable(DateTime),
+  createdAt: DateTime,
+});
+export type Notification = Static<typeof Notification>;
 
-export const unreadCountSchema = objectSchema({ count: { type: 'integer', minimum: 0 } }, ['count']);
-export const readAllSchema = objectSchema({ updated: { type: 'integer', minimum: 0 } }, ['updated']);
+export const NotificationList = Type.Object({
+  items: Type.Array(Notification),
+  nextCursor: Nullable(Type.String()),
+  unreadCount: Type.Integer({ minimum: 0 }),
+});
+export type NotificationList = Static<typeof NotificationList>;
 
-export const sendNotificationBody = objectSchema(
-  {
-    userId: uuid,
-    role: { type: 'string', enum: [...ROLES] },
-    title: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
-    body: { type: 'string', minLength: 1, maxLength: 5000, pattern: '\\S' },
-    type: { type: 'string', enum: ['system', 'custom'] },
-    email: { type: 'boolean' },
-  },
-  ['title', 'body'],
-);
+export const ReadAll = StrictObject({
+  updated: Type.Integer({ minimum: 0 }),
+});
+export type ReadAll = Static<typeof ReadAll>;
 
-export const broadcastSchema = {
-  type: 'object',
-  required: ['id', 'type', 'title', 'status', 'email', 'createdAt'],
-  properties: {
-    id: uuid,
-    userId: uuid,
-    role: { type: 'string', enum: [...ROLES] },
-    type: { type: 'string', enum: ['system', 'custom'] },
-    title: { type: 'string' },
-    email: { type: 'boolean' },
-    status: { type: 'string', enum: ['queued', 'done'] },
-    createdAt: dateTime,
-  },
-};
+export const UnreadCount = StrictObject({
+  count: Type.Integer({ minimum: 0 }),
+});
+export type UnreadCount = Static<typeof UnreadCount>;

@@ -1,12 +1,12 @@
 import { db } from '../../../db/knex.js';
-import { AppError, NotFoundError } from '../../../lib/errors.js';
-import { defineRoutes, type AppContext } from '../../route.js';
-import { objectSchema } from '../../schemas.js';
+import { AppError, errorSpec, NotFoundError } from '../../../lib/errors.js';
+import { StrictObject, Type } from '../../../lib/schema.js';
+import { defineRoutes, route } from '../../route.js';
 import { docsAsset, docsInit, docsPage } from './docs.js';
 
 /** Process and documentation endpoints, mounted at the root. `openapi.json` is added by the app. */
 export const opsRoutes = defineRoutes([
-  {
+  route({
     method: 'GET',
     path: '/healthz',
     unprefixed: true,
@@ -14,28 +14,29 @@ export const opsRoutes = defineRoutes([
     summary: 'The process is up',
     tags: ['ops'],
     access: 'public',
-    response: objectSchema({ status: { const: 'ok' } }, ['status']),
-    handler: () => ({ status: 'ok' }),
-  },
-  {
+    response: StrictObject({ status: Type.Literal('ok') }),
+    handler: () => ({ status: 'ok' as const }),
+  }),
+  route({
     method: 'GET',
     path: '/readyz',
     unprefixed: true,
     operationId: 'getReadiness',
     summary: 'The database is reachable',
+    errors: [errorSpec(503, 'database_unavailable', 'The database cannot be reached')],
     tags: ['ops'],
     access: 'public',
-    response: objectSchema({ status: { const: 'ok' } }, ['status']),
+    response: StrictObject({ status: Type.Literal('ok') }),
     handler: async () => {
       try {
         await db().raw('select 1');
       } catch {
         throw new AppError(503, 'database_unavailable', 'The database is not reachable.');
       }
-      return { status: 'ok' };
+      return { status: 'ok' as const };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/docs',
     unprefixed: true,
@@ -44,12 +45,12 @@ export const opsRoutes = defineRoutes([
     tags: ['ops'],
     access: 'public',
     responseContentType: 'text/html',
-    handler: (ctx: AppContext) => {
+    handler: (ctx) => {
       ctx.type = 'html';
       ctx.body = docsPage;
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/docs/:asset',
     unprefixed: true,
@@ -57,10 +58,10 @@ export const opsRoutes = defineRoutes([
     summary: 'Static files of the documentation page',
     tags: ['ops'],
     access: 'public',
-    params: objectSchema({ asset: { type: 'string', pattern: '^[a-z.-]+$' } }, ['asset']),
+    params: StrictObject({ asset: Type.String({ pattern: '^[a-z.-]+$' }) }),
     responseContentType: 'application/octet-stream',
-    handler: async (ctx: AppContext) => {
-      const name = ctx.state.params.asset as string;
+    handler: async (ctx) => {
+      const name = ctx.state.params.asset;
       if (name === 'init.js') {
         ctx.type = 'application/javascript';
         ctx.body = docsInit;
@@ -72,5 +73,5 @@ export const opsRoutes = defineRoutes([
       ctx.set('Cache-Control', 'public, max-age=86400');
       ctx.body = asset.body;
     },
-  },
+  }),
 ]);

@@ -1,27 +1,26 @@
-import { createPatient, type CreatePatientInput } from '../../../domain/patients/create-patient.js';
+import { createPatient } from '../../../domain/patients/create-patient.js';
 import { deletePatient } from '../../../domain/patients/delete-patient.js';
 import { getPatient } from '../../../domain/patients/get-patient.js';
 import { listPatientDoctors } from '../../../domain/patients/list-patient-doctors.js';
-import { listPatients, type ListPatientsQuery } from '../../../domain/patients/list-patients.js';
-import { updatePatient, type UpdatePatientInput } from '../../../domain/patients/update-patient.js';
-import { defineRoutes } from '../../route.js';
-import { idParams, listOf, objectSchema, pageQueryProps } from '../../schemas.js';
+import { listPatients } from '../../../domain/patients/list-patients.js';
+import { updatePatient } from '../../../domain/patients/update-patient.js';
+import { defineRoutes, route } from '../../route.js';
+import { IdParams, ListOf, PageQueryProps, StrictObject } from '../../../lib/schema.js';
 import { presentDoctor } from '../doctors/present.js';
-import { doctorPublicSchema } from '../doctors/schemas.js';
+import { DoctorPublic } from '../doctors/schemas.js';
 import { presentPatient } from './present.js';
+import { Patient, PatientList } from './schemas.js';
 import {
-  createPatientBody,
-  listPatientsQuery,
-  patientListSchema,
-  patientSchema,
-  updatePatientBody,
-} from './schemas.js';
+  CreatePatientInput,
+  ListPatientsQuery,
+  UpdatePatientInput,
+} from '../../../domain/patients/schemas.js';
 
 const tags = ['patients'];
 
 /** Patient profiles: walk-in registration, search, demographics, soft delete, care team. */
 export const patientsRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/patients',
     operationId: 'createPatient',
@@ -30,37 +29,36 @@ export const patientsRoutes = defineRoutes([
     tags,
     access: ['staff', 'nurse', 'doctor', 'admin'],
     status: 201,
-    body: createPatientBody,
-    response: patientSchema,
-    handler: async (ctx) =>
-      presentPatient(await createPatient(ctx.state.actor!, ctx.state.body as CreatePatientInput)),
-  },
-  {
+    body: CreatePatientInput,
+    response: Patient,
+    handler: async (ctx) => presentPatient(await createPatient(ctx.state.actor, ctx.state.body)),
+  }),
+  route({
     method: 'GET',
     path: '/patients',
     operationId: 'listPatients',
     summary: 'List and search the patients the caller may see (by name or phone), sorted by name',
     tags,
     access: 'authenticated',
-    query: listPatientsQuery,
-    response: patientListSchema,
+    query: ListPatientsQuery,
+    response: PatientList,
     handler: async (ctx) => {
-      const page = await listPatients(ctx.state.actor!, ctx.state.query as unknown as ListPatientsQuery);
+      const page = await listPatients(ctx.state.actor, ctx.state.query);
       return { items: page.items.map(presentPatient), nextCursor: page.nextCursor };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/patients/:id',
     operationId: 'getPatient',
     summary: "Get a patient's profile",
     tags,
     access: 'authenticated',
-    params: idParams,
-    response: patientSchema,
-    handler: async (ctx) => presentPatient(await getPatient(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+    params: IdParams,
+    response: Patient,
+    handler: async (ctx) => presentPatient(await getPatient(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'PATCH',
     path: '/patients/:id',
     operationId: 'updatePatient',
@@ -68,19 +66,13 @@ export const patientsRoutes = defineRoutes([
       "Change a patient's demographics (a patient: name, phone, address, gender, timeZone of their own profile)",
     tags,
     access: 'authenticated',
-    params: idParams,
-    body: updatePatientBody,
-    response: patientSchema,
+    params: IdParams,
+    body: UpdatePatientInput,
+    response: Patient,
     handler: async (ctx) =>
-      presentPatient(
-        await updatePatient(
-          ctx.state.actor!,
-          ctx.state.params.id as string,
-          ctx.state.body as UpdatePatientInput,
-        ),
-      ),
-  },
-  {
+      presentPatient(await updatePatient(ctx.state.actor, ctx.state.params.id, ctx.state.body)),
+  }),
+  route({
     method: 'DELETE',
     path: '/patients/:id',
     operationId: 'deletePatient',
@@ -88,25 +80,25 @@ export const patientsRoutes = defineRoutes([
     tags,
     access: ['admin'],
     status: 204,
-    params: idParams,
+    params: IdParams,
     handler: async (ctx) => {
-      await deletePatient(ctx.state.actor!, ctx.state.params.id as string);
+      await deletePatient(ctx.state.actor, ctx.state.params.id);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/patients/:id/doctors',
     operationId: 'listPatientDoctors',
     summary: 'List the doctors a patient is mapped to',
     tags,
     access: 'authenticated',
-    params: idParams,
-    query: objectSchema({ ...pageQueryProps }),
-    response: listOf(doctorPublicSchema),
+    params: IdParams,
+    query: StrictObject({ ...PageQueryProps }),
+    response: ListOf(DoctorPublic),
     handler: async (ctx) => {
-      const q = ctx.state.query as { limit: number; cursor?: string };
-      const page = await listPatientDoctors(ctx.state.actor!, ctx.state.params.id as string, q);
+      const q = ctx.state.query;
+      const page = await listPatientDoctors(ctx.state.actor, ctx.state.params.id, q);
       return { items: page.items.map((d) => presentDoctor(d)), nextCursor: page.nextCursor };
     },
-  },
+  }),
 ]);

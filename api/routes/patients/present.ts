@@ -1,7 +1,8 @@
 import { ageOf, type PatientRow } from '../../../domain/patients/patient.js';
+import type { Patient } from './schemas.js';
 
 /** Patient row → wire shape `{id, name, birthDate?, age?, gender?, phone?, email?, address?, timeZone, userId?, createdAt}`. */
-export function presentPatient(p: PatientRow) {
+export function presentPatient(p: PatientRow): Patient {
   const age = ageOf(p.birthDate);
   return {
     id: p.id,
@@ -14,6 +15,6 @@ export function presentPatient(p: PatientRow) {
     ...(p.address ? { address: p.address } : {}),
     timeZone: p.timeZone,
     ...(p.userId ? { userId: p.userId } : {}),
-    createdAt: p.createdAt,
+    createdAt: p.createdAt.toISOString(),
   };
 }

@@ -1,34 +1,29 @@
 import getRawBody from 'raw-body';
 import { createCheckout } from '../../../domain/payments/create-checkout.js';
-import {
-  getAppointmentPayment,
-  type ListPaymentsQuery,
-  listPayments,
-} from '../../../domain/payments/read-payments.js';
+import { getAppointmentPayment, listPayments } from '../../../domain/payments/read-payments.js';
 import { recordStripeEvent } from '../../../domain/payments/record-stripe-event.js';
 import { assertPaymentsConfigured } from '../../../lib/stripe.js';
-import { defineRoutes, type AppContext } from '../../route.js';
-import { idParams, listOf, objectSchema } from '../../schemas.js';
+import { errorSpec } from '../../../lib/errors.js';
+import { EmptyBody, IdParams, ListOf } from '../../../lib/schema.js';
+import { defineRoutes, documented, route } from '../../route.js';
 import { presentAppointmentPayment, presentPayment } from './present.js';
-import {
-  appointmentPaymentSchema,
-  checkoutSchema,
-  listPaymentsQuery,
-  paymentSchema,
-  webhookAckSchema,
-} from './schemas.js';
+import { AppointmentPayment, Checkout, Payment, WebhookAck } from './schemas.js';
+import { ListPaymentsQuery } from '../../../domain/payments/schemas.js';
 
 /** Answers 503 before anything else while payments are off. */
-const requirePayments = async (_ctx: AppContext, next: () => Promise<unknown>) => {
-  assertPaymentsConfigured();
-  await next();
-};
+const requirePayments = documented(
+  async (_ctx, next) => {
+    assertPaymentsConfigured();
+    await next();
+  },
+  [errorSpec(503, 'payments_not_configured', 'STRIPE_SECRET_KEY is not set: payments are off')],
+);
 
 /** Stripe's own payloads stay far below this; anything larger is not a Stripe event. */
 const WEBHOOK_BODY_LIMIT = '1mb';
 
 export const paymentsRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/appointments/:id/checkout',
     operationId: 'createCheckout',
@@ -36,40 +31,40 @@ export const paymentsRoutes = defineRoutes([
       'Start (or resume) the Stripe Checkout that pays an appointment; returns the page to redirect to',
     tags: ['payments'],
     access: ['patient', 'staff', 'admin'],
-    params: idParams,
-    body: objectSchema({}),
-    response: checkoutSchema,
-    handler: async (ctx) => createCheckout(ctx.state.actor!, ctx.state.params.id as string),
-  },
-  {
+    params: IdParams,
+    body: EmptyBody,
+    response: Checkout,
+    handler: async (ctx) => createCheckout(ctx.state.actor, ctx.state.params.id),
+  }),
+  route({
     method: 'GET',
     path: '/appointments/:id/payment',
     operationId: 'getAppointmentPayment',
     summary: "An appointment's payment state, checkout attempts and refunds",
     tags: ['payments'],
     access: ['patient', 'doctor', 'billing-manager', 'admin'],
-    params: idParams,
-    response: appointmentPaymentSchema,
+    params: IdParams,
+    response: AppointmentPayment,
     before: [requirePayments],
     handler: async (ctx) =>
-      presentAppointmentPayment(await getAppointmentPayment(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+      presentAppointmentPayment(await getAppointmentPayment(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'GET',
     path: '/payments',
     operationId: 'listPayments',
     summary: 'Payments, newest first (filters: status, appointmentId, from, to)',
     tags: ['payments'],
     access: ['admin', 'billing-manager'],
-    query: listPaymentsQuery,
-    response: listOf(paymentSchema),
+    query: ListPaymentsQuery,
+    response: ListOf(Payment),
     before: [requirePayments],
     handler: async (ctx) => {
-      const page = await listPayments(ctx.state.query as unknown as ListPaymentsQuery);
+      const page = await listPayments(ctx.state.query);
       return { items: page.items.map(presentPayment), nextCursor: page.nextCursor };
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/webhooks/stripe',
     operationId: 'receiveStripeWebhook',
@@ -83,12 +78,12 @@ export const paymentsRoutes = defineRoutes([
         schema: { type: 'object', description: 'A Stripe event, signed in the Stripe-Signature header.' },
       },
     },
-    response: webhookAckSchema,
+    response: WebhookAck,
     handler: async (ctx) => {
       // The signature covers the exact bytes Stripe sent, so the body is read raw, never parsed first.
       const raw = await getRawBody(ctx.req, { limit: WEBHOOK_BODY_LIMIT });
       const result = await recordStripeEvent(raw, ctx.get('Stripe-Signature') || undefined);
       return { received: true, duplicate: result.duplicate };
     },
-  },
+  }),
 ]);

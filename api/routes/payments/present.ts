@@ -1,4 +1,5 @@
-import type { AppointmentPayment } from '../../../domain/payments/read-payments.js';
+import type { AppointmentPayment as AppointmentPaymentRows } from '../../../domain/payments/read-payments.js';
+import type { AppointmentPayment, Payment, Refund } from './schemas.js';
 import {
   CAPTURED_STATUSES,
   type PaymentRow,
@@ -6,7 +7,7 @@ import {
 } from '../../../domain/payments/payment-state.js';
 
 /** A payment (one Checkout Session) as the API returns it; the checkout URL is not repeated here. */
-export function presentPayment(p: PaymentRow) {
+export function presentPayment(p: PaymentRow): Payment {
   return {
     id: p.id,
     appointmentId: p.appointmentId,
@@ -24,7 +25,7 @@ export function presentPayment(p: PaymentRow) {
   };
 }
 
-export function presentRefund(r: RefundRow) {
+export function presentRefund(r: RefundRow): Refund {
   return {
     id: r.id,
     paymentId: r.paymentId,
@@ -35,7 +36,7 @@ export function presentRefund(r: RefundRow) {
   };
 }
 
-export function presentAppointmentPayment(a: AppointmentPayment) {
+export function presentAppointmentPayment(a: AppointmentPaymentRows): AppointmentPayment {
   const captured = a.payments.filter((p) => CAPTURED_STATUSES.includes(p.status));
   return {
     appointmentId: a.appointmentId,

@@ -1,33 +1,25 @@
-import {
-  createPrescription,
-  type CreatePrescriptionInput,
-} from '../../../domain/prescriptions/create-prescription.js';
+import { createPrescription } from '../../../domain/prescriptions/create-prescription.js';
 import { deletePrescription } from '../../../domain/prescriptions/delete-prescription.js';
 import {
   getPrescription,
   listPatientPrescriptions,
-  type ListPrescriptionsQuery,
 } from '../../../domain/prescriptions/read-prescriptions.js';
-import {
-  optOutOfReminders,
-  updatePrescription,
-  type UpdatePrescriptionInput,
-} from '../../../domain/prescriptions/update-prescription.js';
-import { defineRoutes } from '../../route.js';
-import { idParams, listOf } from '../../schemas.js';
+import { optOutOfReminders, updatePrescription } from '../../../domain/prescriptions/update-prescription.js';
+import { defineRoutes, route } from '../../route.js';
+import { IdParams, ListOf } from '../../../lib/schema.js';
 import { presentPrescription } from './present.js';
+import { Prescription } from './schemas.js';
 import {
-  createPrescriptionBody,
-  listPrescriptionsQuery,
-  prescriptionSchema,
-  updatePrescriptionBody,
-} from './schemas.js';
+  CreatePrescriptionInput,
+  ListPatientPrescriptionsQuery,
+  UpdatePrescriptionInput,
+} from '../../../domain/prescriptions/schemas.js';
 
 const READERS = ['patient', 'doctor', 'nurse', 'staff', 'admin'] as const;
 
 /** Prescriptions (SPEC module 9): written by the appointment's doctor, read per the access policy, all audited. */
 export const prescriptionsRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/prescriptions',
     operationId: 'createPrescription',
@@ -35,26 +27,22 @@ export const prescriptionsRoutes = defineRoutes([
     tags: ['prescriptions'],
     access: ['doctor'],
     status: 201,
-    body: createPrescriptionBody,
-    response: prescriptionSchema,
-    handler: async (ctx) =>
-      presentPrescription(
-        await createPrescription(ctx.state.actor!, ctx.state.body as CreatePrescriptionInput),
-      ),
-  },
-  {
+    body: CreatePrescriptionInput,
+    response: Prescription,
+    handler: async (ctx) => presentPrescription(await createPrescription(ctx.state.actor, ctx.state.body)),
+  }),
+  route({
     method: 'GET',
     path: '/prescriptions/:id',
     operationId: 'getPrescription',
     summary: 'Get a prescription (deleted ones are kept as history)',
     tags: ['prescriptions'],
     access: [...READERS],
-    params: idParams,
-    response: prescriptionSchema,
-    handler: async (ctx) =>
-      presentPrescription(await getPrescription(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+    params: IdParams,
+    response: Prescription,
+    handler: async (ctx) => presentPrescription(await getPrescription(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'PATCH',
     path: '/prescriptions/:id',
     operationId: 'updatePrescription',
@@ -62,19 +50,13 @@ export const prescriptionsRoutes = defineRoutes([
       'Change a prescription: the prescribing doctor its notes and medications, the patient only remindersEnabled',
     tags: ['prescriptions'],
     access: ['doctor', 'patient'],
-    params: idParams,
-    body: updatePrescriptionBody,
-    response: prescriptionSchema,
+    params: IdParams,
+    body: UpdatePrescriptionInput,
+    response: Prescription,
     handler: async (ctx) =>
-      presentPrescription(
-        await updatePrescription(
-          ctx.state.actor!,
-          ctx.state.params.id as string,
-          ctx.state.body as UpdatePrescriptionInput,
-        ),
-      ),
-  },
-  {
+      presentPrescription(await updatePrescription(ctx.state.actor, ctx.state.params.id, ctx.state.body)),
+  }),
+  route({
     method: 'DELETE',
     path: '/prescriptions/:id',
     operationId: 'deletePrescription',
@@ -82,40 +64,36 @@ export const prescriptionsRoutes = defineRoutes([
     tags: ['prescriptions'],
     access: ['doctor'],
     status: 204,
-    params: idParams,
+    params: IdParams,
     handler: async (ctx) => {
-      await deletePrescription(ctx.state.actor!, ctx.state.params.id as string);
+      await deletePrescription(ctx.state.actor, ctx.state.params.id);
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/prescriptions/:id/reminders/opt-out',
     operationId: 'optOutOfMedicationReminders',
     summary: "Switch off the patient's medication reminders for this prescription (the emails' opt-out link)",
     tags: ['prescriptions'],
     access: ['patient'],
-    params: idParams,
-    response: prescriptionSchema,
+    params: IdParams,
+    response: Prescription,
     handler: async (ctx) =>
-      presentPrescription(await optOutOfReminders(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+      presentPrescription(await optOutOfReminders(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'GET',
     path: '/patients/:id/prescriptions',
     operationId: 'listPatientPrescriptions',
     summary: "List a patient's prescriptions, newest first (?status= filters)",
     tags: ['prescriptions', 'patients'],
     access: [...READERS],
-    params: idParams,
-    query: listPrescriptionsQuery,
-    response: listOf(prescriptionSchema),
+    params: IdParams,
+    query: ListPatientPrescriptionsQuery,
+    response: ListOf(Prescription),
     handler: async (ctx) => {
-      const page = await listPatientPrescriptions(
-        ctx.state.actor!,
-        ctx.state.params.id as string,
-        ctx.state.query as unknown as ListPrescriptionsQuery,
-      );
+      const page = await listPatientPrescriptions(ctx.state.actor, ctx.state.params.id, ctx.state.query);
       return { items: page.items.map(presentPrescription), nextCursor: page.nextCursor };
     },
-  },
+  }),
 ]);

@@ -2,7 +2,8 @@ import { PassThrough } from 'node:stream';
 import { subscribeQueueChanges } from '../../../domain/queue/queue-events.js';
 import { AppError } from '../../../lib/errors.js';
 import { onShutdown } from '../../../lib/shutdown.js';
-import type { AppContext } from '../../route.js';
+import type { StreamQueueQuery } from '../../../domain/queue/schemas.js';
+import type { RouteContext } from '../../route.js';
 
 const KEEPALIVE_MS = 15_000;
 const RETRY_MS = 3_000;
@@ -18,9 +19,11 @@ const MAX_TIMER_MS = 2_147_483_647;
  * stream. The stream ends when the client leaves, when the token expires, and on SIGTERM (the client
  * reconnects to another process after `retry` ms).
  */
-export async function streamQueue(ctx: AppContext): Promise<void> {
-  const actor = ctx.state.actor!;
-  const { doctorId } = ctx.state.query as { doctorId?: string };
+export async function streamQueue(
+  ctx: RouteContext<undefined, typeof StreamQueueQuery, undefined, 'authenticated'>,
+): Promise<void> {
+  const actor = ctx.state.actor;
+  const { doctorId } = ctx.state.query;
   const out = new PassThrough();
   let ended = false;
   const write = (chunk: string) => {

@@ -1,71 +1,16 @@
-import type { MedicalRecordContent, MedicalRecordView } from '../../../domain/records/medical-record.js';
+import type { MedicalRecordView } from '../../../domain/records/medical-record.js';
+import { PutRecordInput } from '../../../domain/records/schemas.js';
 import { getRecord } from '../../../domain/records/get-record.js';
 import { putRecord } from '../../../domain/records/put-record.js';
 import { ValidationError } from '../../../lib/errors.js';
-import type { AppContext, JsonSchema } from '../../route.js';
-import { defineRoutes } from '../../route.js';
-import { date, dateTime, idParams, objectSchema, uuid } from '../../schemas.js';
+import { IdParams } from '../../../lib/schema.js';
+import { defineRoutes, route, type AppContext } from '../../route.js';
+import { MedicalRecord } from './schemas.js';
 
 const tags = ['records'];
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
-const list = (item: JsonSchema) => ({ type: 'array', maxItems: 200, items: item });
-
-const content = {
-  allergies: list(
-    objectSchema(
-      {
-        substance: text(200),
-        reaction: text(1000),
-        severity: { enum: ['mild', 'moderate', 'severe'] },
-        notedOn: date,
-      },
-      ['substance'],
-    ),
-  ),
-  conditions: list(
-    objectSchema(
-      { name: text(200), status: { enum: ['active', 'resolved'] }, since: date, notes: text(2000) },
-      ['name'],
-    ),
-  ),
-  surgeries: list(objectSchema({ procedure: text(200), date, notes: text(2000) }, ['procedure'])),
-  lifestyle: objectSchema({
-    smoking: { enum: ['never', 'former', 'current'] },
-    alcohol: { enum: ['none', 'occasional', 'regular'] },
-    exercise: text(500),
-    diet: text(500),
-    occupation: text(200),
-    notes: text(2000),
-  }),
-  familyHistory: list(
-    objectSchema({ relation: text(100), condition: text(200), notes: text(2000) }, ['relation', 'condition']),
-  ),
-};
-const CONTENT_KEYS = Object.keys(content) as (keyof MedicalRecordContent)[];
-
-const recordSchema: JsonSchema = {
-  type: 'object',
-  required: ['patientId', ...CONTENT_KEYS, 'version', 'updatedAt', 'updatedBy'],
-  properties: {
-    patientId: uuid,
-    ...content,
-    version: {
-      type: 'integer',
-      minimum: 0,
-      description: '0 until the first write; send it back as If-Match',
-    },
-    updatedAt: { anyOf: [dateTime, { type: 'null' }] },
-    updatedBy: { anyOf: [uuid, { type: 'null' }] },
-  },
-};
-
-const putBody = objectSchema(
-  { ...content, version: { type: 'integer', minimum: 0, description: 'Alternative to the If-Match header' } },
-  CONTENT_KEYS,
-);
 
 /** Sets the ETag (the version, quoted) and returns the wire shape. */
-function reply(ctx: AppContext, r: MedicalRecordView) {
+function reply(ctx: AppContext, r: MedicalRecordView): MedicalRecord {
   ctx.set('ETag', `"${r.version}"`);
   return {
     patientId: r.patientId,
@@ -75,7 +20,7 @@ function reply(ctx: AppContext, r: MedicalRecordView) {
     lifestyle: r.lifestyle,
     familyHistory: r.familyHistory,
     version: r.version,
-    updatedAt: r.updatedAt,
+    updatedAt: r.updatedAt ? r.updatedAt.toISOString() : null,
     updatedBy: r.updatedBy,
   };
 }
@@ -105,18 +50,18 @@ function expectedVersion(ctx: AppContext, bodyVersion: number | undefined): numb
 
 /** The unified medical record, one per patient, versioned for optimistic concurrency. */
 export const recordsRoutes = defineRoutes([
-  {
+  route({
     method: 'GET',
     path: '/patients/:id/record',
     operationId: 'getRecord',
     summary: "Get a patient's medical record (ETag: its version); every read is audited",
     tags,
     access: 'authenticated',
-    params: idParams,
-    response: recordSchema,
-    handler: async (ctx) => reply(ctx, await getRecord(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+    params: IdParams,
+    response: MedicalRecord,
+    handler: async (ctx) => reply(ctx, await getRecord(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'PUT',
     path: '/patients/:id/record',
     operationId: 'putRecord',
@@ -124,14 +69,13 @@ export const recordsRoutes = defineRoutes([
       'Replace a medical record at the version read (If-Match or version; 409 stale_version, 428 without a version)',
     tags,
     access: 'authenticated',
-    params: idParams,
-    body: putBody,
-    response: recordSchema,
+    params: IdParams,
+    body: PutRecordInput,
+    response: MedicalRecord,
     handler: async (ctx) => {
-      const body = ctx.state.body as MedicalRecordContent & { version?: number };
-      const version = expectedVersion(ctx, body.version);
-      const { version: _v, ...rest } = body;
-      return reply(ctx, await putRecord(ctx.state.actor!, ctx.state.params.id as string, version, rest));
+      const { version: bodyVersion, ...content } = ctx.state.body;
+      const version = expectedVersion(ctx, bodyVersion);
+      return reply(ctx, await putRecord(ctx.state.actor, ctx.state.params.id, version, content));
     },
-  },
+  }),
 ]);

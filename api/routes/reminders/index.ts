@@ -1,17 +1,18 @@
 import { cancelReminder } from '../../../domain/reminders/cancel-reminder.js';
-import { createReminder, type CreateReminderInput } from '../../../domain/reminders/create-reminder.js';
-import { listReminders, type ListRemindersInput } from '../../../domain/reminders/list-reminders.js';
+import { createReminder } from '../../../domain/reminders/create-reminder.js';
+import { listReminders } from '../../../domain/reminders/list-reminders.js';
 import { toReminderView } from '../../../domain/reminders/reminder.js';
-import { defineRoutes } from '../../route.js';
-import { idParams } from '../../schemas.js';
-import { createReminderBody, listRemindersQuery, reminderListSchema, reminderSchema } from './schemas.js';
+import { defineRoutes, route } from '../../route.js';
+import { IdParams } from '../../../lib/schema.js';
+import { Reminder, ReminderList } from './schemas.js';
+import { CreateReminderInput, ListRemindersQuery } from '../../../domain/reminders/schemas.js';
 
 // Reminders are between the care team and the patient; admins use notifications instead.
 const access = ['patient', 'doctor', 'nurse', 'staff'] as const;
 
 /** Custom reminders: a message for a patient, delivered on its channels at its due time. */
 export const remindersRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/reminders',
     operationId: 'createReminder',
@@ -19,26 +20,25 @@ export const remindersRoutes = defineRoutes([
     tags: ['reminders'],
     access,
     status: 201,
-    body: createReminderBody,
-    response: reminderSchema,
-    handler: async (ctx) =>
-      toReminderView(await createReminder(ctx.state.actor!, ctx.state.body as CreateReminderInput)),
-  },
-  {
+    body: CreateReminderInput,
+    response: Reminder,
+    handler: async (ctx) => toReminderView(await createReminder(ctx.state.actor, ctx.state.body)),
+  }),
+  route({
     method: 'GET',
     path: '/reminders',
     operationId: 'listReminders',
     summary: 'Reminders of the patients the caller reaches, by due time',
     tags: ['reminders'],
     access,
-    query: listRemindersQuery,
-    response: reminderListSchema,
+    query: ListRemindersQuery,
+    response: ReminderList,
     handler: async (ctx) => {
-      const page = await listReminders(ctx.state.actor!, ctx.state.query as unknown as ListRemindersInput);
+      const page = await listReminders(ctx.state.actor, ctx.state.query);
       return { items: page.items.map(toReminderView), nextCursor: page.nextCursor };
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/reminders/:id',
     operationId: 'cancelReminder',
@@ -46,9 +46,9 @@ export const remindersRoutes = defineRoutes([
     tags: ['reminders'],
     access,
     status: 204,
-    params: idParams,
+    params: IdParams,
     handler: async (ctx) => {
-      await cancelReminder(ctx.state.actor!, ctx.state.params.id as string);
+      await cancelReminder(ctx.state.actor, ctx.state.params.id);
     },
-  },
+  }),
 ]);

@@ -1,50 +1,21 @@
-import { REMINDER_CHANNELS } from '../../../domain/reminders/channels/index.js';
+/** Response shapes of the reminders routes (TypeBox: the JSON Schema and the TypeScript type in one). */
+import { DateTime, ListOf, Nullable, StringEnum, Type, Uuid, type Static } from '../../../lib/schema.js';
+import { DEFAULT_REMINDER_CHANNELS } from '../../../domain/reminders/channels/index.js';
 import { REMINDER_STATUSES } from '../../../domain/reminders/reminder.js';
-import { dateTime, listOf, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
 
-const channelName = { type: 'string', enum: Object.keys(REMINDER_CHANNELS) };
-
-export const reminderSchema = {
-  type: 'object',
-  required: [
-    'id',
-    'patientId',
-    'message',
-    'dueAt',
-    'channels',
-    'status',
-    'sentAt',
-    'cancelledAt',
-    'createdAt',
-  ],
-  properties: {
-    id: uuid,
-    patientId: uuid,
-    message: { type: 'string' },
-    dueAt: dateTime,
-    channels: { type: 'array', items: channelName },
-    status: { type: 'string', enum: [...REMINDER_STATUSES] },
-    sentAt: { type: ['string', 'null'], format: 'date-time' },
-    cancelledAt: { type: ['string', 'null'], format: 'date-time' },
-    createdBy: { type: ['string', 'null'], format: 'uuid' },
-    createdAt: dateTime,
-  },
-};
-
-export const createReminderBody = objectSchema(
-  {
-    patientId: uuid,
-    message: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' },
-    dueAt: dateTime,
-    channels: { type: 'array', items: channelName, minItems: 1, maxItems: 10, uniqueItems: true },
-  },
-  ['patientId', 'message', 'dueAt'],
-);
-
-export const listRemindersQuery = objectSchema({
-  patientId: uuid,
-  status: { type: 'string', enum: [...REMINDER_STATUSES] },
-  ...pageQueryProps,
+export const Reminder = Type.Object({
+  id: Uuid,
+  patientId: Uuid,
+  message: Type.String(),
+  dueAt: DateTime,
+  channels: Type.Array(StringEnum(DEFAULT_REMINDER_CHANNELS)),
+  status: StringEnum(REMINDER_STATUSES),
+  sentAt: Nullable(DateTime),
+  cancelledAt: Nullable(DateTime),
+  createdBy: Type.Optional(Nullable(Uuid)),
+  createdAt: DateTime,
 });
+export type Reminder = Static<typeof Reminder>;
 
-export const reminderListSchema = listOf(reminderSchema);
+export const ReminderList = ListOf(Reminder);
+export type ReminderList = Static<typeof ReminderList>;

@@ -2,7 +2,7 @@ import { openAvatar } from '../../../domain/avatars/open-avatar.js';
 import { uploadAvatar } from '../../../domain/avatars/upload-avatar.js';
 import { deleteReport } from '../../../domain/reports/delete-report.js';
 import { getReport } from '../../../domain/reports/get-report.js';
-import { listReports, type ListReportsQuery } from '../../../domain/reports/list-reports.js';
+import { listReports } from '../../../domain/reports/list-reports.js';
 import {
   openReportFile,
   openReportThumbnail,
@@ -11,18 +11,11 @@ import {
 import { uploadReport } from '../../../domain/reports/upload-report.js';
 import { contentDisposition } from '../../../lib/storage.js';
 import type { AppContext } from '../../route.js';
-import { defineRoutes } from '../../route.js';
-import { idParams } from '../../schemas.js';
+import { defineRoutes, route } from '../../route.js';
+import { IdParams } from '../../../lib/schema.js';
 import { presentReport } from './present.js';
-import {
-  avatarQuery,
-  avatarStatusSchema,
-  avatarUploadContent,
-  listReportsQuery,
-  reportListSchema,
-  reportSchema,
-  reportUploadContent,
-} from './schemas.js';
+import { AvatarStatus, Report, ReportList, avatarUploadContent, reportUploadContent } from './schemas.js';
+import { GetAvatarQuery, ListReportsQuery } from '../../../domain/reports/schemas.js';
 
 const tags = ['reports'];
 const everyone = ['patient', 'doctor', 'nurse', 'staff', 'admin'] as const;
@@ -50,7 +43,7 @@ function send(ctx: AppContext, download: ReportDownload): void {
 
 /** Reports (lab results, imaging, scans) and profile pictures: uploads, metadata, downloads. */
 export const reportsRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/patients/:id/reports',
     operationId: 'uploadReport',
@@ -58,55 +51,50 @@ export const reportsRoutes = defineRoutes([
     tags,
     access: ['patient', 'doctor', 'nurse', 'staff'],
     status: 201,
-    params: idParams,
+    params: IdParams,
     bodyType: 'none',
     requestContent: reportUploadContent,
-    response: reportSchema,
-    handler: async (ctx) =>
-      presentReport(await uploadReport(ctx.state.actor!, ctx.state.params.id as string, ctx.req)),
-  },
-  {
+    response: Report,
+    handler: async (ctx) => presentReport(await uploadReport(ctx.state.actor, ctx.state.params.id, ctx.req)),
+  }),
+  route({
     method: 'GET',
     path: '/patients/:id/reports',
     operationId: 'listReports',
     summary: "List a patient's reports, newest first",
     tags,
     access: everyone,
-    params: idParams,
-    query: listReportsQuery,
-    response: reportListSchema,
+    params: IdParams,
+    query: ListReportsQuery,
+    response: ReportList,
     handler: async (ctx) => {
-      const page = await listReports(
-        ctx.state.actor!,
-        ctx.state.params.id as string,
-        ctx.state.query as unknown as ListReportsQuery,
-      );
+      const page = await listReports(ctx.state.actor, ctx.state.params.id, ctx.state.query);
       return { items: page.items.map(presentReport), nextCursor: page.nextCursor };
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/reports/:id',
     operationId: 'getReport',
     summary: "Get a report's metadata, including its thumbnail state",
     tags,
     access: everyone,
-    params: idParams,
-    response: reportSchema,
-    handler: async (ctx) => presentReport(await getReport(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+    params: IdParams,
+    response: Report,
+    handler: async (ctx) => presentReport(await getReport(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'GET',
     path: '/reports/:id/file',
     operationId: 'downloadReport',
     summary: "Download a report's file (as an attachment; S3 storage answers 302 to a 60-second signed URL)",
     tags,
     access: everyone,
-    params: idParams,
+    params: IdParams,
     responseContentType: 'application/octet-stream',
-    handler: async (ctx) => send(ctx, await openReportFile(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+    handler: async (ctx) => send(ctx, await openReportFile(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'GET',
     path: '/reports/:id/thumbnail',
     operationId: 'downloadReportThumbnail',
@@ -114,12 +102,11 @@ export const reportsRoutes = defineRoutes([
       "Download a report's thumbnail (WebP, at most 320 px); a placeholder until one exists and for PDFs",
     tags,
     access: everyone,
-    params: idParams,
+    params: IdParams,
     responseContentType: 'image/webp',
-    handler: async (ctx) =>
-      send(ctx, await openReportThumbnail(ctx.state.actor!, ctx.state.params.id as string)),
-  },
-  {
+    handler: async (ctx) => send(ctx, await openReportThumbnail(ctx.state.actor, ctx.state.params.id)),
+  }),
+  route({
     method: 'DELETE',
     path: '/reports/:id',
     operationId: 'deleteReport',
@@ -127,12 +114,12 @@ export const reportsRoutes = defineRoutes([
     tags,
     access: everyone,
     status: 204,
-    params: idParams,
+    params: IdParams,
     handler: async (ctx) => {
-      await deleteReport(ctx.state.actor!, ctx.state.params.id as string);
+      await deleteReport(ctx.state.actor, ctx.state.params.id);
     },
-  },
-  {
+  }),
+  route({
     method: 'PUT',
     path: '/users/me/avatar',
     operationId: 'uploadAvatar',
@@ -142,26 +129,26 @@ export const reportsRoutes = defineRoutes([
     status: 202,
     bodyType: 'none',
     requestContent: avatarUploadContent,
-    response: avatarStatusSchema,
-    handler: async (ctx) => uploadAvatar(ctx.state.actor!, ctx.req),
-  },
-  {
+    response: AvatarStatus,
+    handler: async (ctx) => uploadAvatar(ctx.state.actor, ctx.req),
+  }),
+  route({
     method: 'GET',
     path: '/users/:id/avatar',
     operationId: 'getAvatar',
     summary: "A user's avatar (256 × 256 WebP), the target of their avatarUrl",
     tags: ['users'],
     access: 'authenticated',
-    params: idParams,
-    query: avatarQuery,
+    params: IdParams,
+    query: GetAvatarQuery,
     responseContentType: 'image/webp',
     handler: async (ctx) => {
-      const body = await openAvatar(ctx.state.actor!, ctx.state.params.id as string);
+      const body = await openAvatar(ctx.state.actor, ctx.state.params.id);
       ctx.status = 200;
       ctx.set('Content-Type', 'image/webp');
       ctx.set('X-Content-Type-Options', 'nosniff');
       ctx.set('Cache-Control', 'private, max-age=86400');
       ctx.body = body;
     },
-  },
+  }),
 ]);

@@ -1,7 +1,8 @@
 import type { ReportRow } from '../../../domain/reports/report.js';
+import type { Report } from './schemas.js';
 
 /** A report row → its wire shape; storage keys never leave the server. */
-export function presentReport(r: ReportRow) {
+export function presentReport(r: ReportRow): Report {
   return {
     id: r.id,
     patientId: r.patientId,
@@ -16,6 +17,6 @@ export function presentReport(r: ReportRow) {
       ? { thumbnailWidth: r.thumbnailWidth, thumbnailHeight: r.thumbnailHeight }
       : {}),
     uploadedBy: r.uploadedBy,
-    createdAt: r.createdAt,
+    createdAt: r.createdAt.toISOString(),
   };
 }

@@ -1,45 +1,37 @@
-import { REPORT_KINDS } from '../../../domain/reports/report.js';
-import type { JsonSchema } from '../../route.js';
-import { dateTime, listOf, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
+/** Response shapes of the reports routes (TypeBox: the JSON Schema and the TypeScript type in one). */
+import { DateTime, ListOf, StrictObject, StringEnum, Type, Uuid, type Static } from '../../../lib/schema.js';
+import { REPORT_KINDS, REPORT_TYPES } from '../../../domain/reports/report.js';
 
-/** A report's metadata as clients see it (SPEC "Report"), plus thumbnail details and the uploader. */
-export const reportSchema: JsonSchema = {
-  type: 'object',
-  required: [
-    'id',
-    'patientId',
-    'title',
-    'kind',
-    'contentType',
-    'size',
-    'sha256',
-    'thumbnailStatus',
-    'createdAt',
-  ],
-  properties: {
-    id: uuid,
-    patientId: uuid,
-    title: { type: 'string' },
-    kind: { enum: [...REPORT_KINDS] },
-    contentType: { enum: ['application/pdf', 'image/png', 'image/jpeg', 'image/webp'] },
-    size: { type: 'integer', description: 'Bytes.' },
-    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Hex SHA-256 of the stored file.' },
-    thumbnailStatus: {
-      enum: ['pending', 'ready', 'failed', 'none'],
-      description: '`none` for PDFs: they are not rendered, `/thumbnail` serves a placeholder.',
-    },
-    thumbnailError: { type: 'string', description: 'Why the thumbnail failed (only when `failed`).' },
-    thumbnailWidth: { type: 'integer' },
-    thumbnailHeight: { type: 'integer' },
-    uploadedBy: uuid,
-    createdAt: dateTime,
-  },
-};
+export const AvatarStatus = StrictObject({
+  avatarStatus: Type.Literal('pending'),
+});
+export type AvatarStatus = Static<typeof AvatarStatus>;
 
-export const reportListSchema = listOf(reportSchema);
+export const Report = Type.Object({
+  id: Uuid,
+  patientId: Uuid,
+  title: Type.String(),
+  kind: StringEnum(REPORT_KINDS),
+  contentType: Type.String({ enum: Object.keys(REPORT_TYPES) }),
+  size: Type.Integer({ description: 'Bytes.' }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Hex SHA-256 of the stored file.' }),
+  thumbnailStatus: StringEnum(['pending', 'ready', 'failed', 'none'] as const, {
+    description: '`none` for PDFs: they are not rendered, `/thumbnail` serves a placeholder.',
+  }),
+  thumbnailError: Type.Optional(
+    Type.String({ description: 'Why the thumbnail failed (only when `failed`).' }),
+  ),
+  thumbnailWidth: Type.Optional(Type.Integer()),
+  thumbnailHeight: Type.Optional(Type.Integer()),
+  uploadedBy: Type.Optional(Uuid),
+  createdAt: DateTime,
+});
+export type Report = Static<typeof Report>;
 
-export const listReportsQuery = objectSchema({ ...pageQueryProps, kind: { enum: [...REPORT_KINDS] } });
+export const ReportList = ListOf(Report);
+export type ReportList = Static<typeof ReportList>;
 
+/** Multipart bodies (read by the handler, described for the document). */
 export const reportUploadContent = {
   'multipart/form-data': {
     schema: {
@@ -74,9 +66,3 @@ export const avatarUploadContent = {
     },
   },
 };
-
-export const avatarStatusSchema = objectSchema({ avatarStatus: { const: 'pending' } }, ['avatarStatus']);
-
-export const avatarQuery = objectSchema({
-  v: { type: 'string', maxLength: 64, description: 'Cache buster from avatarUrl.' },
-});

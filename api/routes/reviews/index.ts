@@ -1,20 +1,19 @@
-import { createReview, type CreateReviewInput } from '../../../domain/reviews/create-review.js';
-import { listDoctorReviews, type ListReviewsQuery } from '../../../domain/reviews/list-doctor-reviews.js';
-import { updateReview, type UpdateReviewInput } from '../../../domain/reviews/update-review.js';
-import { defineRoutes } from '../../route.js';
-import { idParams } from '../../schemas.js';
+import { createReview } from '../../../domain/reviews/create-review.js';
+import { listDoctorReviews } from '../../../domain/reviews/list-doctor-reviews.js';
+import { updateReview } from '../../../domain/reviews/update-review.js';
+import { defineRoutes, route } from '../../route.js';
+import { IdParams } from '../../../lib/schema.js';
 import { presentReview } from './present.js';
+import { Review, ReviewList } from './schemas.js';
 import {
-  createReviewBody,
-  listReviewsQuery,
-  reviewListSchema,
-  reviewSchema,
-  updateReviewBody,
-} from './schemas.js';
+  CreateReviewInput,
+  ListDoctorReviewsQuery,
+  UpdateReviewInput,
+} from '../../../domain/reviews/schemas.js';
 
 /** Reviews (SPEC module 12): one per completed appointment by its patient; doctors' ratings kept exact. */
 export const reviewsRoutes = defineRoutes([
-  {
+  route({
     method: 'POST',
     path: '/appointments/:id/review',
     operationId: 'createReview',
@@ -22,53 +21,38 @@ export const reviewsRoutes = defineRoutes([
     tags: ['reviews', 'appointments'],
     access: ['patient'],
     status: 201,
-    params: idParams,
-    body: createReviewBody,
-    response: reviewSchema,
+    params: IdParams,
+    body: CreateReviewInput,
+    response: Review,
     handler: async (ctx) =>
-      presentReview(
-        await createReview(
-          ctx.state.actor!,
-          ctx.state.params.id as string,
-          ctx.state.body as CreateReviewInput,
-        ),
-      ),
-  },
-  {
+      presentReview(await createReview(ctx.state.actor, ctx.state.params.id, ctx.state.body)),
+  }),
+  route({
     method: 'PATCH',
     path: '/reviews/:id',
     operationId: 'updateReview',
     summary: 'Edit a review (its author only)',
     tags: ['reviews'],
     access: ['patient'],
-    params: idParams,
-    body: updateReviewBody,
-    response: reviewSchema,
+    params: IdParams,
+    body: UpdateReviewInput,
+    response: Review,
     handler: async (ctx) =>
-      presentReview(
-        await updateReview(
-          ctx.state.actor!,
-          ctx.state.params.id as string,
-          ctx.state.body as UpdateReviewInput,
-        ),
-      ),
-  },
-  {
+      presentReview(await updateReview(ctx.state.actor, ctx.state.params.id, ctx.state.body)),
+  }),
+  route({
     method: 'GET',
     path: '/doctors/:id/reviews',
     operationId: 'listDoctorReviews',
     summary: "List a doctor's reviews, newest first, with the doctor's rating and ratingCount",
     tags: ['reviews', 'doctors'],
     access: 'authenticated',
-    params: idParams,
-    query: listReviewsQuery,
-    response: reviewListSchema,
+    params: IdParams,
+    query: ListDoctorReviewsQuery,
+    response: ReviewList,
     handler: async (ctx) => {
-      const page = await listDoctorReviews(
-        ctx.state.params.id as string,
-        ctx.state.query as unknown as ListReviewsQuery,
-      );
+      const page = await listDoctorReviews(ctx.state.params.id, ctx.state.query);
       return { ...page, items: page.items.map(presentReview) };
     },
-  },
+  }),
 ]);

@@ -1,35 +1,21 @@
-/** JSON Schemas of the reviews routes. */
-import { dateTime, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
+/** Response shapes of the reviews routes (TypeBox: the JSON Schema and the TypeScript type in one). */
+import { DateTime, Nullable, Type, Uuid, type Static } from '../../../lib/schema.js';
 
-const rating = { type: 'integer', minimum: 1, maximum: 5 } as const;
-const comment = { type: ['string', 'null'], maxLength: 2000 } as const;
+export const Review = Type.Object({
+  id: Uuid,
+  appointmentId: Uuid,
+  doctorId: Uuid,
+  rating: Type.Integer({ minimum: 1, maximum: 5 }),
+  comment: Type.Optional(Type.String()),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+export type Review = Static<typeof Review>;
 
-export const createReviewBody = objectSchema({ rating, comment }, ['rating']);
-export const updateReviewBody = objectSchema({ rating, comment }, [], { minProperties: 1 });
-export const listReviewsQuery = objectSchema({ ...pageQueryProps });
-
-export const reviewSchema = {
-  type: 'object',
-  required: ['id', 'appointmentId', 'doctorId', 'rating', 'createdAt', 'updatedAt'],
-  properties: {
-    id: uuid,
-    appointmentId: uuid,
-    doctorId: uuid,
-    rating,
-    comment: { type: 'string' },
-    createdAt: dateTime,
-    updatedAt: dateTime,
-  },
-} as const;
-
-/** The `{items, nextCursor}` envelope plus the doctor's current `rating` and `ratingCount`. */
-export const reviewListSchema = {
-  type: 'object',
-  required: ['items', 'nextCursor', 'rating', 'ratingCount'],
-  properties: {
-    items: { type: 'array', items: reviewSchema },
-    nextCursor: { type: ['string', 'null'] },
-    rating: { type: ['number', 'null'] },
-    ratingCount: { type: 'integer' },
-  },
-} as const;
+export const ReviewList = Type.Object({
+  items: Type.Array(Review),
+  nextCursor: Nullable(Type.String()),
+  rating: Nullable(Type.Number()),
+  ratingCount: Type.Integer(),
+});
+export type ReviewList = Static<typeof ReviewList>;

@@ -1,75 +1,55 @@
-import type { Availability } from '../../../domain/scheduling/availability.js';
 import {
   getDoctorAvailability,
   putDoctorAvailability,
 } from '../../../domain/scheduling/doctor-availability.js';
 import { listFreeSlots } from '../../../domain/scheduling/free-slots.js';
-import { ValidationError } from '../../../lib/errors.js';
-import { defineRoutes } from '../../route.js';
-import { idParams } from '../../schemas.js';
-import { availabilityBody, availabilitySchema, slotListSchema, slotsQuery } from './schemas.js';
-
-/**
- * The instant of a validated `date-time` query value. RFC 3339 allows a leap second (`23:59:60Z`)
- * that JavaScript dates cannot hold; such a value is a 400 here rather than an invalid Date later.
- */
-function queryInstant(value: string | undefined, name: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) {
-    throw new ValidationError('The request is invalid.', [
-      { path: `/query/${name}`, message: 'must be a date-time without a leap second' },
-    ]);
-  }
-  return d;
-}
+import { defineRoutes, route } from '../../route.js';
+import { IdParams } from '../../../lib/schema.js';
+import { SlotList } from './schemas.js';
+import { Availability, ListDoctorSlotsQuery } from '../../../domain/scheduling/schemas.js';
 
 export const schedulingRoutes = defineRoutes([
-  {
+  route({
     method: 'GET',
     path: '/doctors/:id/availability',
     operationId: 'getDoctorAvailability',
     summary: "A doctor's visiting hours, overrides and slot rules",
     tags: ['scheduling'],
     access: 'authenticated',
-    params: idParams,
-    response: availabilitySchema,
-    handler: (ctx) => getDoctorAvailability(ctx.state.actor!, ctx.state.params.id as string),
-  },
-  {
+    params: IdParams,
+    response: Availability,
+    handler: (ctx) => getDoctorAvailability(ctx.state.actor, ctx.state.params.id),
+  }),
+  route({
     method: 'PUT',
     path: '/doctors/:id/availability',
     operationId: 'putDoctorAvailability',
     summary: "Replace a doctor's availability (the doctor themself, or an admin)",
     tags: ['scheduling'],
     access: ['doctor', 'admin'],
-    params: idParams,
-    body: availabilityBody,
-    response: availabilitySchema,
-    handler: (ctx) =>
-      putDoctorAvailability(ctx.state.actor!, ctx.state.params.id as string, ctx.state.body as Availability),
-  },
-  {
+    params: IdParams,
+    body: Availability,
+    response: Availability,
+    handler: (ctx) => putDoctorAvailability(ctx.state.actor, ctx.state.params.id, ctx.state.body),
+  }),
+  route({
     method: 'GET',
     path: '/doctors/:id/slots',
     operationId: 'listDoctorSlots',
-    summary: 'Free slots of a doctor in [from, to) (UTC; at most 31 days; default the next 7 days)',
+    summary:
+      "Free slots of a doctor in [from, to): date-times, or plain dates meaning whole days in the doctor's zone (at most 31 days; default the next 7 days)",
     tags: ['scheduling'],
     access: 'authenticated',
-    params: idParams,
-    query: slotsQuery,
-    response: slotListSchema,
+    params: IdParams,
+    query: ListDoctorSlotsQuery,
+    response: SlotList,
     handler: async (ctx) => {
-      const q = ctx.state.query as { from?: string; to?: string };
-      const { timeZone, slots } = await listFreeSlots(ctx.state.params.id as string, {
-        from: queryInstant(q.from, 'from'),
-        to: queryInstant(q.to, 'to'),
-      });
+      const { timeZone, slots } = await listFreeSlots(ctx.state.params.id, ctx.state.query);
       return {
         items: slots.map((s) => ({ startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() })),
         nextCursor: null,
         timeZone,
       };
     },
-  },
+  }),
 ]);

@@ -1,0 +1,29 @@
+/** Response shapes of the audit routes. */
+import { AUDIT_OUTCOMES } from '../../../domain/audit/schemas.js';
+import {
+  DateTime,
+  Nullable,
+  StrictObject,
+  StringEnum,
+  Type,
+  Uuid,
+  type Static,
+} from '../../../lib/schema.js';
+
+export const AuditEvent = StrictObject({
+  id: Type.Integer(),
+  occurredAt: DateTime,
+  actorId: Nullable(Uuid),
+  actorRole: Nullable(Type.String()),
+  patientId: Nullable(Uuid),
+  entity: Type.String(),
+  entityId: Nullable(Type.String()),
+  action: Type.String(),
+  outcome: StringEnum(AUDIT_OUTCOMES),
+  ip: Nullable(Type.String()),
+  requestId: Nullable(Type.String()),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  prevHash: Type.String(),
+  hash: Type.String(),
+});
+export type AuditEvent = Static<typeof AuditEvent>;

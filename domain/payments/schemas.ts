@@ -1,0 +1,20 @@
+/** Input shapes of payments (TypeBox): the domain owns them; the API validates requests with them. */
+import {
+  DateTime,
+  PageQueryProps,
+  StrictObject,
+  StringEnum,
+  Type,
+  Uuid,
+  type Static,
+} from '../../lib/schema.js';
+import { PAYMENT_STATUSES } from './payment-state.js';
+
+export const ListPaymentsQuery = StrictObject({
+  ...PageQueryProps,
+  status: Type.Optional(StringEnum(PAYMENT_STATUSES)),
+  appointmentId: Type.Optional(Uuid),
+  from: Type.Optional(DateTime),
+  to: Type.Optional(DateTime),
+});
+export type ListPaymentsQuery = Static<typeof ListPaymentsQuery>;
