@@ -21,11 +21,20 @@ interface Started {
 }
 
 function cleanEnv(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['DATABASE_URL', 'TEST_DATABASE_URL', 'SMTP_URL', 'STRIPE_SECRET_KEY', 'S3_BUCKET'])
-    delete env[k];
+  // Empty, not deleted: a developer's .env must not fill them in (real variables, even empty, win).
+  const unset = Object.fromEntries(
+    [
+      'DATABASE_URL',
+      'SMTP_URL',
+      'STRIPE_SECRET_KEY',
+      'S3_BUCKET',
+      'SUPER_ADMIN_EMAIL',
+      'SUPER_ADMIN_PASSWORD',
+    ].map((k) => [k, '']),
+  );
   return {
-    ...env,
+    ...process.env,
+    ...unset,
     NODE_ENV: 'development',
     DATA_DIR: dataDir,
     PORT: '0',
