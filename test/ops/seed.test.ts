@@ -115,18 +115,14 @@ describe('demo data (npm run seed)', function () {
     ).to.equal(1);
   });
 
-  it('refuses to run a second time on the now non-empty database (exit 1, says how to start over)', async () => {
-    const again = await seed(databaseUrl, dataDir);
+  it('refuses a second run on the now non-empty database, and any run with NODE_ENV=production (exit 1)', async () => {
+    const [again, prod] = await Promise.all([
+      seed(databaseUrl, dataDir),
+      seed(databaseUrl, dataDir, { NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex') }),
+    ]);
     expect(again.code).to.equal(1);
     expect(again.stderr).to.contain('only fills an empty database');
     expect(again.stderr).not.to.match(/\n\s+at /);
-  });
-
-  it('refuses with NODE_ENV=production, before touching the database (exit 1)', async () => {
-    const prod = await seed(databaseUrl, dataDir, {
-      NODE_ENV: 'production',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-    });
     expect(prod.code).to.equal(1);
     expect(prod.stderr).to.contain('NODE_ENV=production');
   });
