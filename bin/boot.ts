@@ -1,14 +1,21 @@
 import type { Server, ServerResponse } from 'node:http';
 import path from 'node:path';
-import pg from 'pg';
 import { createApp } from '../api/app.js';
 import { ensureSuperAdmin } from '../domain/auth/ensure-super-admin.js';
 import { connectDatabase, disconnectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/embedded-postgres.js';
+import {
+  ensureDatabase,
+  publishDatabaseUrl,
+  runningEmbeddedDatabaseUrl,
+  startEmbeddedPostgres,
+  unpublishDatabaseUrl,
+  type EmbeddedDatabase,
+} from '../lib/embedded-postgres.js';
+import { loadEnvFile } from '../lib/env-file.js';
 import { resolveJwtSecret } from '../lib/jwt-secret.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, wantsPrettyLogs } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
@@ -24,28 +31,24 @@ export interface BootOptions {
   runWorkerDefault: boolean;
 }
 
-/** Creates `clinicflow` on an embedded cluster if it does not exist yet. */
-async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (!rowCount) await client.query(`create database ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+/** The URL people type for a listening address: `localhost` for the wildcard addresses. */
+function displayUrl(host: string, port: number): string {
+  const h = ['0.0.0.0', '::', ''].includes(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
 }
 
 /**
  * Starts the parts of clinicflow this process runs (web, worker, migrations), wires SIGTERM and
  * SIGINT to a graceful drain, and resolves once everything is listening.
+ *
+ * With no `DATABASE_URL` it uses the embedded PostgreSQL a running `npm start` published under
+ * `DATA_DIR`, or starts one itself: then it publishes the URL in `DATA_DIR/database-url` for the
+ * other commands and, on SIGTERM or SIGINT, stops the cluster last, after requests and jobs drained.
  */
 export async function boot(opts: BootOptions): Promise<void> {
   let config: Config;
   try {
+    loadEnvFile();
     config = loadConfig(process.env, { runWorker: opts.runWorkerDefault });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -54,16 +57,27 @@ export async function boot(opts: BootOptions): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'clinicflow', {
+    pretty: wantsPrettyLogs(config.nodeEnv),
+  });
   let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = config.databaseUrl;
+  let databaseUrl = config.databaseUrl ?? (await runningEmbeddedDatabaseUrl(config.dataDir));
+  if (!config.databaseUrl && databaseUrl) {
+    logger.info('DATABASE_URL is unset: using the embedded PostgreSQL that `npm start` is running');
+  }
   if (!databaseUrl) {
     logger.info(
       { dir: path.join(config.dataDir, 'pg') },
       'DATABASE_URL is unset: starting an embedded PostgreSQL',
     );
-    embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
+    try {
+      embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
+    } catch (err) {
+      logger.fatal((err as Error).message);
+      process.exit(1);
+    }
     databaseUrl = await ensureDatabase(embedded.url, 'clinicflow');
+    await publishDatabaseUrl(config.dataDir, databaseUrl);
   }
   const knex = connectDatabase(databaseUrl, config.databasePoolSize);
   const jwtSecret = await resolveJwtSecret(config);
@@ -104,9 +118,19 @@ export async function boot(opts: BootOptions): Promise<void> {
       server!.once('error', reject);
     });
     server.keepAliveTimeout = 65_000;
+    const address = server.address();
+    const url = displayUrl(config.host, typeof address === 'object' && address ? address.port : config.port);
     logger.info(
-      { port: config.port, worker: runWorker, embeddedDatabase: Boolean(embedded) },
-      'clinicflow is listening',
+      {
+        url,
+        docs: `${url}/docs`,
+        console: `${url}/console`,
+        worker: runWorker,
+        ...(embedded
+          ? { database: databaseUrl, databaseUrlFile: path.join(config.dataDir, 'database-url') }
+          : {}),
+      },
+      `clinicflow is listening on ${url}`,
     );
   }
 
@@ -127,7 +151,10 @@ export async function boot(opts: BootOptions): Promise<void> {
   async function shutdown(): Promise<void> {
     await mailer.close();
     await disconnectDatabase();
-    await embedded?.stop();
+    if (embedded) {
+      await unpublishDatabaseUrl(config.dataDir);
+      await embedded.stop();
+    }
   }
   const drain = async (signal: string) => {
     if (stopping) return;
@@ -145,9 +172,11 @@ export async function boot(opts: BootOptions): Promise<void> {
     process.exit(0);
   };
   // embedded-postgres (through async-exit-hook) stops the cluster on the first signal, which would
-  // pull the database out from under the drain; this process stops it itself, last.
+  // pull the database out from under the drain; this process stops it itself, last. A Ctrl-C
+  // reaches this process twice (from the terminal, and forwarded by npm): the listeners stay, so a
+  // repeated signal is ignored instead of killing the process mid-drain.
   process.removeAllListeners('SIGTERM');
   process.removeAllListeners('SIGINT');
-  process.once('SIGTERM', () => void drain('SIGTERM'));
-  process.once('SIGINT', () => void drain('SIGINT'));
+  process.on('SIGTERM', () => void drain('SIGTERM'));
+  process.on('SIGINT', () => void drain('SIGINT'));
 }

@@ -8,9 +8,11 @@
  *   retry  --all [--state failed|queued|scheduled] [--task T]
  *   cancel <id> [--remove]           permanently fail (default) or delete
  *   stats
+ *   unlock <email>                   lift a sign-in lockout (too many failed attempts) at once
  *
  * Every command accepts --json for machine-readable output. It talks to DATABASE_URL directly with
- * the same domain functions as the API; actions are audited with the OS user and host as operator.
+ * the same domain functions as the API (or, when DATABASE_URL is unset, to the embedded PostgreSQL
+ * of a running `npm start`); actions are audited with the OS user and host as operator.
  * Exit codes: 0 done, 1 refused (unknown job, job running), 2 usage, 78 configuration.
  */
 import { parseArgs } from 'node:util';
@@ -23,15 +25,19 @@ import { jobStats } from '../domain/jobs/job-stats.js';
 import { listJobs } from '../domain/jobs/list-jobs.js';
 import { retryJob } from '../domain/jobs/retry-job.js';
 import { retryJobs } from '../domain/jobs/retry-jobs.js';
+import { clearAccountLockout } from '../domain/auth/rate-limits.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
+import { loadEnvFile } from '../lib/env-file.js';
 import { AppError } from '../lib/errors.js';
+import { cliDatabase, type CliDatabase } from './cli-database.js';
 
-const USAGE = `usage: npm run jobs -- <list|show|retry|cancel|stats> [options] [--json]
+const USAGE = `usage: npm run jobs -- <list|show|retry|cancel|stats|unlock> [options] [--json]
   list   [--state queued|scheduled|running|failed|completed] [--task T] [--from ISO] [--to ISO] [--limit N] [--cursor C]
   show   <id>
   retry  <id> | retry --all [--state failed|queued|scheduled] [--task T]
   cancel <id> [--remove]
-  stats`;
+  stats
+  unlock <email>   lift the sign-in lockout of an account`;
 
 class UsageError extends Error {}
 
@@ -80,13 +86,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
+  loadEnvFile();
   const config = loadConfig(process.env);
-  if (!config.databaseUrl)
-    throw new ConfigError(
-      'DATABASE_URL',
-      'is required for the jobs CLI (point it at the database the workers use)',
-    );
-  connectDatabase(config.databaseUrl, 2);
+  database = await cliDatabase(config, { command: 'jobs' });
+  connectDatabase(database.url, 2);
   const print = (human: string, data: unknown) =>
     console.log(values.json ? JSON.stringify(data, null, 2) : human);
   const op = cliOperator();
@@ -195,12 +198,23 @@ async function main(argv: string[]): Promise<number> {
       print(human, stats);
       return 0;
     }
+    case 'unlock': {
+      const email = positionals[1];
+      if (!email || !email.includes('@')) throw new UsageError('unlock needs the email of the account');
+      const cleared = await clearAccountLockout(email, `${op.osUser ?? 'operator'} (cli)`);
+      print(`${email}: ${cleared} lockout window(s) cleared; the account can sign in again`, {
+        email,
+        cleared,
+      });
+      return 0;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
 }
 
 let code: number;
+let database: CliDatabase | undefined;
 try {
   code = await main(process.argv.slice(2));
 } catch (err) {
@@ -219,4 +233,5 @@ try {
   }
 }
 await disconnectDatabase();
+await database?.release();
 process.exit(code);

@@ -1,26 +1,22 @@
 /**
  * `npm run audit:verify`: recomputes the hash chain of the audit log and reports the first broken
  * link. Exit codes: 0 intact, 1 tampered, 2 could not check (configuration, connection).
- * Uses DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is unset (as `npm start` does).
+ * Uses DATABASE_URL; when it is unset, the embedded PostgreSQL of a running `npm start`, or else the
+ * one under DATA_DIR, started for the check and stopped after it.
  */
-import path from 'node:path';
 import { connectDatabase, disconnectDatabase } from '../db/knex.js';
 import { verifyAuditChain } from '../domain/audit/verify-chain.js';
 import { loadConfig } from '../lib/config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/embedded-postgres.js';
+import { loadEnvFile } from '../lib/env-file.js';
+import { cliDatabase, type CliDatabase } from './cli-database.js';
 
-let embedded: EmbeddedDatabase | undefined;
+let database: CliDatabase | undefined;
 let code = 2;
 try {
+  loadEnvFile();
   const config = loadConfig();
-  let url = config.databaseUrl;
-  if (!url) {
-    embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
-    const u = new URL(embedded.url);
-    u.pathname = '/clinicflow';
-    url = u.toString();
-  }
-  const knex = connectDatabase(url, 2);
+  database = await cliDatabase(config, { command: 'audit:verify', startEmbedded: true });
+  const knex = connectDatabase(database.url, 2);
   const report = await verifyAuditChain(knex);
   if (report.ok) {
     console.log(
@@ -39,6 +35,6 @@ try {
   console.error(`audit:verify could not check the log: ${err instanceof Error ? err.message : String(err)}`);
 } finally {
   await disconnectDatabase().catch(() => {});
-  await embedded?.stop().catch(() => {});
+  await database?.release().catch(() => {});
 }
 process.exit(code);

@@ -49,8 +49,13 @@ export interface Config {
   runWorker: boolean;
   /** bcrypt cost factor; tests lower it to keep the suite fast. (Default: 12) */
   bcryptRounds: number;
-  /** Failed auth attempts per account per 15 minutes before 429. (Default: 10) */
+  /** Failed auth attempts per account per lockout window before 429. (Default: 10) */
   authRateLimitPerAccount: number;
+  /**
+   * Length of the per-account window of failed sign-in, OTP and password attempts, i.e. how long
+   * an account stays locked. (Default: 15 in production and test, 1 in development)
+   */
+  authLockoutMinutes: number;
   /** Auth requests per IP per 15 minutes before 429. (Default: 300) */
   authRateLimitPerIp: number;
   /** Hours before an appointment at which reminders go out. (Default: 24,1) */
@@ -225,6 +230,7 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     bcryptRounds: int(env, 'BCRYPT_ROUNDS', 12, 4, 15),
     authRateLimitPerAccount: int(env, 'AUTH_RATE_LIMIT_PER_ACCOUNT', 10, 1, 100000),
     authRateLimitPerIp: int(env, 'AUTH_RATE_LIMIT_PER_IP', 300, 1, 1000000),
+    authLockoutMinutes: int(env, 'AUTH_LOCKOUT_MINUTES', nodeEnv === 'development' ? 1 : 15, 1, 24 * 60),
     appointmentReminderHours,
     patientCancelCutoffHours: int(env, 'PATIENT_CANCEL_CUTOFF_HOURS', 2, 0, 24 * 14),
     autoNoShowMinutes: int(env, 'AUTO_NO_SHOW_MINUTES', 60, 0, 24 * 60),

@@ -26,7 +26,27 @@ export const REDACTED_PATHS = [
   'req.headers["stripe-signature"]',
 ];
 
-/** Creates the process's structured JSON logger. */
-export function createLogger(level: string, name = 'clinicflow'): Logger {
-  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/**
+ * Creates the process's structured logger: JSON lines, or with `pretty` coloured, human-readable
+ * lines through the `pino-pretty` transport (for a terminal in development; the same redaction
+ * applies). (Default: JSON)
+ */
+export function createLogger(level: string, name = 'clinicflow', opts: { pretty?: boolean } = {}): Logger {
+  return pino({
+    name,
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    ...(opts.pretty
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' },
+          },
+        }
+      : {}),
+  });
 }
+
+/** Whether logs should be pretty: a terminal on stdout, outside production. */
+export const wantsPrettyLogs = (nodeEnv: string): boolean =>
+  Boolean(process.stdout.isTTY) && nodeEnv !== 'production';

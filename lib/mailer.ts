@@ -17,8 +17,9 @@ export interface Mailer {
 }
 
 /**
- * Creates the mailer: SMTP when `smtpUrl` is set, otherwise `.eml` files in `outboxDir`, so a fresh
- * checkout can register and reset passwords without any mail server.
+ * Creates the mailer: SMTP when `smtpUrl` is set, otherwise `.eml` files in `outboxDir` (each with a
+ * readable `.txt` copy of its plain-text part), so a fresh checkout can register and reset passwords
+ * without any mail server.
  */
 export function createMailer(opts: { smtpUrl?: string; from: string; outboxDir: string }): Mailer {
   if (opts.smtpUrl) {
@@ -51,11 +52,11 @@ export function createMailer(opts: { smtpUrl?: string; from: string; outboxDir: 
       const info = await transport.sendMail({ from: opts.from, ...email });
       await mkdir(opts.outboxDir, { recursive: true });
       const safeTo = email.to.replace(/[^a-zA-Z0-9@._-]/g, '_');
-      const file = path.join(
-        opts.outboxDir,
-        `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeTo}.eml`,
-      );
-      await writeFile(file, info.message as Buffer);
+      const base = path.join(opts.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeTo}`);
+      await writeFile(`${base}.eml`, info.message as Buffer);
+      // The .eml is quoted-printable (a link's `=` becomes `=3D`, long lines wrap): the plain-text
+      // part is also kept as it was written, so links and codes can be copied as they are.
+      await writeFile(`${base}.txt`, `To: ${email.to}\nSubject: ${email.subject}\n\n${email.text}`);
       return { messageId: info.messageId };
     },
     close: () => transport.close(),

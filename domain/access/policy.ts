@@ -16,8 +16,8 @@ export type Operation = 'read' | 'write';
 
 /**
  * The access policy, written once: who may read and write which patient data.
- * The README's access-policy table is this table. Admins see everything clinical (every read is
- * audited) but write no clinical data: that is the care team's job.
+ * The access-policy table in docs/clinical-data.md is this table. Admins see everything clinical
+ * (every read is audited) but write no clinical data: that is the care team's job.
  */
 export const ACCESS_POLICY: Record<PatientResource, Record<Operation, Record<Role, Scope>>> = {
   demographics: {

@@ -58,7 +58,7 @@ export interface NewAppointment {
  * on rollback) — and the row and its history row are written by one statement right before COMMIT.
  * Measured with one doctor and 50 concurrent bookings: while the lock spanned five round trips
  * (insert, history row, two email jobs, COMMIT), most pooled connections sat waiting on it
- * (README "Benchmarks").
+ * (bench/README.md).
  */
 export async function insertAppointment(trx: Knex, a: NewAppointment): Promise<AppointmentRow> {
   const { config } = services();

@@ -81,7 +81,7 @@ export interface DoctorSchedule {
  *
  * Why one statement: every database round trip costs the API process a socket write and a wait,
  * and the separate reads made up most of a booking's and a slot listing's round trips
- * (README "Benchmarks"). The busy bounds use the stored availability, or the defaults when the
+ * (bench/README.md). The busy bounds use the stored availability, or the defaults when the
  * doctor has none, exactly as the separate queries did.
  */
 export async function loadDoctorSchedule(

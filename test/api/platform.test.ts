@@ -1,10 +1,26 @@
 import { expect } from 'chai';
+import { testContext } from '../helpers/context.js';
 import { errorOf, request } from '../helpers/http.js';
 
 describe('API platform', () => {
   it('answers /healthz and /readyz with 200', async () => {
     expect((await request('GET', '/healthz')).body).to.deep.equal({ status: 'ok' });
     expect((await request('GET', '/readyz')).body).to.deep.equal({ status: 'ok' });
+  });
+
+  it('answers GET / with 200 and an index of where to go: API, docs, OpenAPI document, console', async () => {
+    const res = await fetch(`${testContext().baseUrl}/`);
+    expect(res.status).to.equal(200);
+    const body = (await res.json()) as Record<string, string>;
+    expect(body).to.include({
+      name: 'clinicflow',
+      api: '/api/v1',
+      docs: '/docs',
+      openapi: '/openapi.json',
+      console: '/console',
+    });
+    expect((await request('GET', body.docs)).status).to.equal(200);
+    expect((await request('GET', body.openapi)).status).to.equal(200);
   });
 
   it('answers an unknown route with 404 in the error envelope', async () => {

@@ -23,6 +23,16 @@ describe('configuration', () => {
     expect(c.appointmentReminderHours).to.deep.equal([24, 1]);
   });
 
+  it('locks an account for 1 minute in development and 15 elsewhere unless AUTH_LOCKOUT_MINUTES says', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).authLockoutMinutes).to.equal(1);
+    expect(loadConfig({ NODE_ENV: 'test' }).authLockoutMinutes).to.equal(15);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).authLockoutMinutes).to.equal(
+      15,
+    );
+    expect(loadConfig({ AUTH_LOCKOUT_MINUTES: '5' }).authLockoutMinutes).to.equal(5);
+    expect(failureOf({ AUTH_LOCKOUT_MINUTES: '0' }).variable).to.equal('AUTH_LOCKOUT_MINUTES');
+  });
+
   const bad: [Record<string, string>, string][] = [
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],

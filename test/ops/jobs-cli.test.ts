@@ -5,11 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { testContext } from '../helpers/context.js';
+import { createUser } from '../helpers/factories.js';
 import { failedEmailJob } from '../helpers/failed-job.js';
+import { request } from '../helpers/http.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
 const knex = () => testContext().knex;
+const login = (email: string, password: string) =>
+  request('POST', '/auth/login', { body: { email, password } });
 
 /** Runs `npm run jobs -- …` (bin/jobs.ts) against the test database; resolves with exit code and output. */
 async function jobs(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -100,5 +104,26 @@ describe('operator CLI (npm run jobs)', function () {
     expect((await jobs('frobnicate')).code).to.equal(2);
     expect((await jobs('retry')).code).to.equal(2);
     expect((await jobs('list', '--state', 'stuck')).code).to.equal(2);
+  });
+
+  it('lifts a sign-in lockout with `unlock <email>`: 429 before, 200 after, audited as lockout_cleared', async () => {
+    const user = await createUser('staff');
+    const limit = testContext().config.authRateLimitPerAccount;
+    for (let i = 0; i < limit; i++)
+      expect((await login(user.email, 'not the password')).status).to.equal(401);
+    expect((await login(user.email, user.password)).status).to.equal(429);
+
+    const unlock = await jobs('unlock', user.email.toUpperCase());
+    expect(unlock.code, unlock.stderr).to.equal(0);
+    expect(unlock.stdout).to.contain('can sign in again');
+    expect((await login(user.email, user.password)).status).to.equal(200);
+    const audit = await knex()('auditEvents').where({
+      entity: 'user',
+      entityId: user.id,
+      action: 'lockout_cleared',
+    });
+    expect(audit).to.have.length(1);
+    expect(audit[0].details.operator).to.contain('(cli)');
+    expect((await jobs('unlock')).code).to.equal(2);
   });
 });

@@ -8,6 +8,34 @@ import { docsAsset, docsInit, docsPage } from './docs.js';
 export const opsRoutes = defineRoutes([
   route({
     method: 'GET',
+    path: '/',
+    unprefixed: true,
+    operationId: 'getIndex',
+    summary: 'Where to go from here: the API base path, its documentation and the operator console',
+    tags: ['ops'],
+    access: 'public',
+    response: objectSchema(
+      {
+        name: { const: 'clinicflow' },
+        api: { type: 'string' },
+        docs: { type: 'string' },
+        openapi: { type: 'string' },
+        console: { type: 'string' },
+        health: { type: 'string' },
+      },
+      ['name', 'api', 'docs', 'openapi', 'console', 'health'],
+    ),
+    handler: () => ({
+      name: 'clinicflow',
+      api: '/api/v1',
+      docs: '/docs',
+      openapi: '/openapi.json',
+      console: '/console',
+      health: '/readyz',
+    }),
+  },
+  {
+    method: 'GET',
     path: '/healthz',
     unprefixed: true,
     operationId: 'getHealth',
