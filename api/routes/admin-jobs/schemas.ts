@@ -7,9 +7,13 @@ export const jobIdParams = objectSchema({ id: { type: 'string', pattern: '^[0-9]
 
 const task = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_:.-]+$' } as const;
 
+/** Text searched in the job key and the payload keys `to`, `template` and `…Id`. */
+export const jobSearch = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
 export const listJobsQuery = objectSchema({
   state: { enum: ['queued', 'scheduled', 'running', 'failed', 'completed'] },
   task,
+  q: jobSearch,
   from: dateTime,
   to: dateTime,
   ...pageQueryProps,
@@ -23,10 +27,20 @@ export const cancelJobBody = objectSchema({
   },
 });
 
-export const retryJobsBody = objectSchema({
+/** The filtered set of a bulk action (retry or cancel). */
+export const bulkJobsProps = {
   task,
   state: { enum: ['failed', 'queued', 'scheduled'], default: 'failed' },
-});
+  q: jobSearch,
+  maxId: {
+    type: 'string',
+    pattern: '^[0-9]{1,18}$',
+    description:
+      'Only jobs with an id at or below this one (the `maxId` of the count shown to the operator).',
+  },
+} as const;
+
+export const retryJobsBody = objectSchema(bulkJobsProps);
 
 const nullableString = { type: ['string', 'null'] } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;

@@ -1,0 +1,218 @@
+import path from 'node:path';
+import { cancelJobs, countJobs, type CancelJobsInput } from '../../../domain/jobs/cancel-jobs.js';
+import { jobDashboard } from '../../../domain/jobs/dashboard.js';
+import { apiOperator } from '../../../domain/jobs/job-operator.js';
+import { describeCrontab, scheduledJobsDue } from '../../../domain/jobs/schedules.js';
+import { AppError, NotFoundError } from '../../../lib/errors.js';
+import { listOutbox, readOutboxAttachment, readOutboxEmail, readOutboxHtml } from '../../../lib/outbox.js';
+import { services } from '../../../lib/services.js';
+import { defineRoutes, type AppContext, type RouteDef } from '../../route.js';
+import { objectSchema } from '../../schemas.js';
+import {
+  cancelJobsBody,
+  cancelJobsResult,
+  countJobsQuery,
+  countJobsResult,
+  dashboardSchema,
+  outboxAttachmentParams,
+  outboxEmailSchema,
+  outboxIdParams,
+  outboxListQuery,
+  outboxListSchema,
+  schedulesQuery,
+  schedulesSchema,
+} from './schemas.js';
+import { CONSOLE_ASSETS, EMAIL_CSP, sendStatic, setConsoleHeaders } from './static.js';
+
+/**
+ * The development inbox exists only where emails go to `<DATA_DIR>/outbox`: no SMTP_URL, and never
+ * in production. Elsewhere its routes answer 404 `outbox_disabled`.
+ */
+function outboxDir(): string {
+  const { config } = services();
+  if (config.smtpUrl || config.nodeEnv === 'production')
+    throw new AppError(
+      404,
+      'outbox_disabled',
+      'The development inbox exists only without SMTP_URL and outside production.',
+    );
+  return path.join(config.dataDir, 'outbox');
+}
+
+const param = (ctx: AppContext, name: string) => ctx.state.params[name] as string;
+
+/** Pages of the console: one HTML shell; the script draws the page the path names. */
+const SHELL_PATHS = [
+  '/console',
+  '/console/jobs',
+  '/console/jobs/:id',
+  '/console/schedules',
+  '/console/outbox',
+  '/console/outbox/:id',
+];
+
+const shellRoutes: RouteDef[] = SHELL_PATHS.map((p, i) => ({
+  method: 'GET',
+  path: p,
+  unprefixed: true,
+  operationId: `getConsolePage${i || ''}`,
+  summary: 'Operator console page (HTML; sign-in and data through the JSON API)',
+  tags: ['console'],
+  access: 'public',
+  params: p.includes(':id')
+    ? objectSchema({ id: { type: 'string', pattern: '^[A-Za-z0-9@._-]{1,200}$' } }, ['id'])
+    : undefined,
+  responseContentType: 'text/html',
+  handler: (ctx: AppContext) => sendStatic(ctx, 'console.html'),
+}));
+
+/**
+ * The operator console: HTML and static assets served by the web process, and the JSON it needs
+ * beyond the jobs-admin routes (dashboard, schedules, bulk cancel with its count, development inbox).
+ */
+export const consoleRoutes = defineRoutes([
+  ...shellRoutes,
+  {
+    method: 'GET',
+    path: '/console/assets/:asset',
+    unprefixed: true,
+    operationId: 'getConsoleAsset',
+    summary: 'Script and style sheet of the operator console',
+    tags: ['console'],
+    access: 'public',
+    params: objectSchema({ asset: { enum: [...CONSOLE_ASSETS] } }, ['asset']),
+    responseContentType: 'application/octet-stream',
+    handler: (ctx) => sendStatic(ctx, param(ctx, 'asset')),
+  },
+  {
+    method: 'GET',
+    path: '/verify-email',
+    unprefixed: true,
+    operationId: 'getVerifyEmailPage',
+    summary: 'Page behind the link of the verification email: confirms the token with one click',
+    tags: ['console'],
+    access: 'public',
+    responseContentType: 'text/html',
+    handler: (ctx) => sendStatic(ctx, 'verify-email.html'),
+  },
+  {
+    method: 'GET',
+    path: '/admin/console/dashboard',
+    operationId: 'getJobDashboard',
+    summary: 'Counts, runs per minute (last hour and day), worker pools and recent failures',
+    tags: ['console'],
+    access: ['admin'],
+    response: dashboardSchema,
+    handler: () => jobDashboard(services().config.workerStaleSeconds),
+  },
+  {
+    method: 'GET',
+    path: '/admin/console/schedules',
+    operationId: 'getJobSchedules',
+    summary: 'The crontab with next run times, and scheduled jobs due soon grouped by task',
+    tags: ['console'],
+    access: ['admin'],
+    query: schedulesQuery,
+    response: schedulesSchema,
+    handler: async (ctx) => {
+      const withinMinutes = ctx.state.query.withinMinutes as number;
+      const [crontab, dueSoon] = await Promise.all([
+        describeCrontab(services().crontab ?? ''),
+        scheduledJobsDue(withinMinutes),
+      ]);
+      return { withinMinutes, crontab, dueSoon };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/jobs/count',
+    operationId: 'countJobs',
+    summary: 'How many jobs a bulk retry or cancel with this filter would touch (for its confirmation)',
+    tags: ['jobs admin'],
+    access: ['admin'],
+    query: countJobsQuery,
+    response: countJobsResult,
+    handler: (ctx) => countJobs(ctx.state.query as CancelJobsInput),
+  },
+  {
+    method: 'POST',
+    path: '/admin/jobs/cancel',
+    operationId: 'cancelJobs',
+    summary: 'Permanently fail every job of a filtered set (default: failed ones), audited once',
+    tags: ['jobs admin'],
+    access: ['admin'],
+    body: cancelJobsBody,
+    response: cancelJobsResult,
+    handler: (ctx) => cancelJobs(apiOperator(ctx.state.actor!), ctx.state.body as CancelJobsInput),
+  },
+  {
+    method: 'GET',
+    path: '/outbox',
+    operationId: 'listOutbox',
+    summary: 'Development inbox: emails written to the local outbox, newest first (404 when SMTP is set)',
+    tags: ['console'],
+    access: 'public',
+    query: outboxListQuery,
+    response: outboxListSchema,
+    handler: (ctx) =>
+      listOutbox(outboxDir(), {
+        limit: ctx.state.query.limit as number,
+        before: ctx.state.query.cursor as string | undefined,
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/outbox/:id',
+    operationId: 'getOutboxEmail',
+    summary: 'Development inbox: one email decoded (text, links, codes, attachments)',
+    tags: ['console'],
+    access: 'public',
+    params: outboxIdParams,
+    response: outboxEmailSchema,
+    handler: async (ctx) => {
+      const email = await readOutboxEmail(outboxDir(), param(ctx, 'id'));
+      if (!email) throw new NotFoundError('email');
+      return email;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/console/outbox/:id/html',
+    unprefixed: true,
+    operationId: 'getOutboxEmailHtml',
+    summary: 'Development inbox: the HTML part of an email, under a policy that forbids scripts',
+    tags: ['console'],
+    access: 'public',
+    params: outboxIdParams,
+    responseContentType: 'text/html',
+    handler: async (ctx) => {
+      const html = await readOutboxHtml(outboxDir(), param(ctx, 'id'));
+      if (html === undefined) throw new NotFoundError('email');
+      setConsoleHeaders(ctx, EMAIL_CSP);
+      ctx.type = 'html';
+      // Links open in a new tab rather than inside the console's frame.
+      ctx.body = /<head[^>]*>/i.test(html)
+        ? html.replace(/<head([^>]*)>/i, '<head$1><base target="_blank">')
+        : `<base target="_blank">${html}`;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/console/outbox/:id/attachments/:index',
+    unprefixed: true,
+    operationId: 'getOutboxAttachment',
+    summary: 'Development inbox: one attachment of an email, as a download',
+    tags: ['console'],
+    access: 'public',
+    params: outboxAttachmentParams,
+    responseContentType: 'application/octet-stream',
+    handler: async (ctx) => {
+      const a = await readOutboxAttachment(outboxDir(), param(ctx, 'id'), ctx.state.params.index as number);
+      if (!a) throw new NotFoundError('attachment');
+      setConsoleHeaders(ctx, "default-src 'none'; sandbox");
+      ctx.type = a.contentType;
+      ctx.attachment(a.filename);
+      ctx.body = a.content;
+    },
+  },
+]);
