@@ -51,6 +51,15 @@ const SHELL_PATHS = [
   '/console/outbox/:id',
 ];
 
+const pageText = { type: 'string', maxLength: 500 } as const;
+
+/** Filters the jobs page keeps in its address; any other parameter is ignored, never a 400 page. */
+const shellQuery = {
+  type: 'object',
+  properties: { state: pageText, task: pageText, q: pageText, cursor: pageText },
+  additionalProperties: true,
+};
+
 const shellRoutes: RouteDef[] = SHELL_PATHS.map((p, i) => ({
   method: 'GET',
   path: p,
@@ -62,6 +71,7 @@ const shellRoutes: RouteDef[] = SHELL_PATHS.map((p, i) => ({
   params: p.includes(':id')
     ? objectSchema({ id: { type: 'string', pattern: '^[A-Za-z0-9@._-]{1,200}$' } }, ['id'])
     : undefined,
+  query: shellQuery,
   responseContentType: 'text/html',
   handler: (ctx: AppContext) => sendStatic(ctx, 'console.html'),
 }));
@@ -92,6 +102,7 @@ export const consoleRoutes = defineRoutes([
     summary: 'Page behind the link of the verification email: confirms the token with one click',
     tags: ['console'],
     access: 'public',
+    query: { type: 'object', properties: { token: pageText }, additionalProperties: true },
     responseContentType: 'text/html',
     handler: (ctx) => sendStatic(ctx, 'verify-email.html'),
   },

@@ -17,6 +17,7 @@ let outboxEnabled = false;
 let refreshTimer;
 let renderSeq = 0;
 let lastKey;
+let lastRefresh = 0;
 
 // ---------- small helpers ----------
 
@@ -30,7 +31,7 @@ function h(tag, attrs = {}, ...children) {
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -283,8 +284,15 @@ async function render(quiet = false) {
     } else content = result;
   } catch (err) {
     if (seq !== renderSeq) return;
+    if (quiet && lastRefresh && !(err instanceof ApiError && [401, 403].includes(err.status))) {
+      // A failed auto-refresh keeps what is on screen and tries again.
+      say(`Could not refresh: ${err.message}`, 'error');
+      refreshTimer = setTimeout(() => render(true), lastRefresh);
+      return;
+    }
     content = errorContent(err);
   }
+  lastRefresh = refresh;
   const unchanged = quiet && key !== undefined && key === lastKey;
   lastKey = key;
   if (unchanged) {
@@ -896,7 +904,9 @@ async function jobPage(id) {
       ),
     ),
   ];
-  return { content, refresh: live ? 2000 : 0 };
+  // Polled until it has completed: a retried job passes through states, and its history line lands
+  // a moment after graphile-worker forgets the job.
+  return { content, refresh: job.state === 'completed' ? 0 : 2000 };
 }
 
 // ---------- schedules ----------
