@@ -411,9 +411,10 @@ function card(label, value, cls) {
 }
 
 function chart(series) {
-  const W = 720;
-  const H = 220;
-  const pad = { l: 44, r: 12, t: 12, b: 28 };
+  // Drawn at the size it is shown (one SVG unit = one CSS pixel), so labels stay readable.
+  const W = Math.max(300, Math.min(1360, main.clientWidth - 64));
+  const H = W < 600 ? 180 : 240;
+  const pad = { l: 40, r: 12, t: 12, b: 28 };
   const perMin = series.bucketSeconds / 60;
   const pts = series.points.map((p) => ({ at: p.at, c: p.completed / perMin, f: p.failed / perMin }));
   const max = Math.max(1, ...pts.map((p) => Math.max(p.c, p.f)));
@@ -433,7 +434,8 @@ function chart(series) {
   }
   svg.append(s('line', { class: 'axis', x1: pad.l, x2: W - pad.r, y1: H - pad.b, y2: H - pad.b }));
   const fmt = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const ticks = chartRange === 'hour' ? [0, 15, 30, 45, 59] : [0, 24, 48, 72, 95];
+  const ticks =
+    W < 600 ? [0, pts.length - 1] : chartRange === 'hour' ? [0, 15, 30, 45, 59] : [0, 24, 48, 72, 95];
   for (const i of ticks) {
     if (!pts[i]) continue;
     svg.append(
@@ -532,7 +534,7 @@ async function dashboardPage() {
     ),
     h(
       'div',
-      { class: 'grid' },
+      { class: 'grid wide-first' },
       h(
         'section',
         { class: 'panel', 'aria-labelledby': 'by-task' },
