@@ -42,13 +42,13 @@ function outboxDir(): string {
 const param = (ctx: AppContext, name: string) => ctx.state.params[name] as string;
 
 /** Pages of the console: one HTML shell; the script draws the page the path names. */
-const SHELL_PATHS = [
-  '/console',
-  '/console/jobs',
-  '/console/jobs/:id',
-  '/console/schedules',
-  '/console/outbox',
-  '/console/outbox/:id',
+const SHELL_PAGES: [path: string, operationId: string][] = [
+  ['/console', 'getConsoleDashboardPage'],
+  ['/console/jobs', 'getConsoleJobsPage'],
+  ['/console/jobs/:id', 'getConsoleJobPage'],
+  ['/console/schedules', 'getConsoleSchedulesPage'],
+  ['/console/outbox', 'getConsoleOutboxPage'],
+  ['/console/outbox/:id', 'getConsoleOutboxEmailPage'],
 ];
 
 const pageText = { type: 'string', maxLength: 500 } as const;
@@ -60,11 +60,11 @@ const shellQuery = {
   additionalProperties: true,
 };
 
-const shellRoutes: RouteDef[] = SHELL_PATHS.map((p, i) => ({
+const shellRoutes: RouteDef[] = SHELL_PAGES.map(([p, operationId]) => ({
   method: 'GET',
   path: p,
   unprefixed: true,
-  operationId: `getConsolePage${i || ''}`,
+  operationId,
   summary: 'Operator console page (HTML; sign-in and data through the JSON API)',
   tags: ['console'],
   access: 'public',
