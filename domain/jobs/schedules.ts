@@ -49,6 +49,19 @@ export function nextCronRuns(item: ParsedCronItem, from: Date, count = 3): Date[
   return runs;
 }
 
+/** Next runs per crontab line, for the minute they were computed in (the page polls every few seconds). */
+const nextRunsCache = new Map<string, { minute: number; runs: string[] }>();
+
+function cachedNextRuns(line: string, item: ParsedCronItem, now: Date): string[] {
+  const minute = Math.floor(now.getTime() / 60_000);
+  const hit = nextRunsCache.get(line);
+  if (hit?.minute === minute) return hit.runs;
+  const runs = nextCronRuns(item, now).map((d) => d.toISOString());
+  if (nextRunsCache.size > 200) nextRunsCache.clear();
+  nextRunsCache.set(line, { minute, runs });
+  return runs;
+}
+
 /**
  * The crontab the workers run, each line with its next run times and its last execution (read from
  * graphile-worker's `_private_known_crontabs`, read-only).
@@ -78,7 +91,7 @@ export async function describeCrontab(
       identifier: item.identifier,
       task: item.task,
       schedule: lines[i].split(/\s+/).slice(0, 5).join(' '),
-      nextRuns: nextCronRuns(item, now).map((d) => d.toISOString()),
+      nextRuns: cachedNextRuns(lines[i], item, now),
       lastExecution: lastExecution ? new Date(lastExecution).toISOString() : null,
     };
   });
