@@ -20,6 +20,7 @@ import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
 import { startWorker, type WorkerHandle } from '../worker/index.js';
+import { buildCrontab } from '../worker/task-list.js';
 import { workerExtensions, webMiddleware } from './extensions.js';
 
 export interface BootOptions {
@@ -86,7 +87,7 @@ export async function boot(opts: BootOptions): Promise<void> {
     from: config.mailFrom,
     outboxDir: path.join(config.dataDir, 'outbox'),
   });
-  setServices({ config, logger, mailer, jwtSecret });
+  setServices({ config, logger, mailer, jwtSecret, crontab: buildCrontab() });
   if (opts.migrate || embedded) await migrateDatabase(knex, databaseUrl);
   if (!opts.web && !(opts.worker ?? false)) {
     await shutdown();

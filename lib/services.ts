@@ -12,6 +12,8 @@ export interface Services {
   mailer: Mailer;
   /** JWT signing secret, resolved from JWT_SECRET or generated under DATA_DIR. */
   jwtSecret: string;
+  /** The crontab this release's workers run (shown by the console); unset where no one asks. */
+  crontab?: string;
 }
 
 let current: Services | undefined;

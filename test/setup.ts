@@ -19,6 +19,7 @@ import { createMailer } from '../lib/mailer.js';
 import { services, setServices } from '../lib/services.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
 import { startWorker } from '../worker/index.js';
+import { buildCrontab } from '../worker/task-list.js';
 import { setTestContext, testContext } from './helpers/context.js';
 import { SmtpInbox } from './helpers/smtp.js';
 
@@ -91,7 +92,7 @@ export const mochaHooks = {
       from: config.mailFrom,
       outboxDir: path.join(tmpDir, 'outbox'),
     });
-    setServices({ config, logger, mailer, jwtSecret: config.jwtSecret! });
+    setServices({ config, logger, mailer, jwtSecret: config.jwtSecret!, crontab: buildCrontab() });
     const worker = await startWorker({
       connectionString: databaseUrl,
       concurrency: config.workerConcurrency,

@@ -2,6 +2,7 @@ import type { RouteDef } from '../route.js';
 import { adminJobsRoutes } from './admin-jobs/index.js';
 import { appointmentsRoutes } from './appointments/index.js';
 import { auditRoutes } from './audit/index.js';
+import { consoleRoutes } from './console/index.js';
 import { authRoutes } from './auth/index.js';
 import { doctorsRoutes } from './doctors/index.js';
 import { mappingsRoutes } from './mappings/index.js';
@@ -42,4 +43,5 @@ export const allRoutes: RouteDef[] = [
   ...adminJobsRoutes,
   ...auditRoutes,
   ...metricsRoutes,
+  ...consoleRoutes,
 ];

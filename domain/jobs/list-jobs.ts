@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
+import { jobFilterSql } from './job-filter.js';
 import {
   JOB_COLUMNS,
   camelRows,
-  STATE_PREDICATE,
   presentJob,
   presentRunAsJob,
   type JobRow,
@@ -33,6 +33,7 @@ export async function listJobs(
   if (input.state === 'completed') {
     where.push(`h.outcome = 'completed'`);
     if (input.task) add('h.task = ?', input.task);
+    if (input.q) add(`h.job_key ilike ?`, `%${input.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     if (input.from) add('h.finished_at >= ?', input.from);
     if (input.to) add('h.finished_at < ?', input.to);
     if (after) add('h.id < ?', Number(after[0]));
@@ -43,8 +44,9 @@ export async function listJobs(
     const page = toPage(camelRows<JobRunRow>(rows), input.limit, (r) => [r.id]);
     return { items: page.items.map(presentRunAsJob), nextCursor: page.nextCursor };
   }
-  if (input.state) where.push(STATE_PREDICATE[input.state]);
-  if (input.task) add('j.task_identifier = ?', input.task);
+  const filter = jobFilterSql({ state: input.state, task: input.task, q: input.q });
+  where.push(...filter.where);
+  bindings.push(...filter.bindings);
   if (input.from) add('j.created_at >= ?', input.from);
   if (input.to) add('j.created_at < ?', input.to);
   if (after) {

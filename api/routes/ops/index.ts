@@ -14,27 +14,24 @@ export const opsRoutes = defineRoutes([
     summary: 'Where to go from here: the API base path, its documentation and the operator console',
     tags: ['ops'],
     access: 'public',
-    response: objectSchema(
-      {
-        name: { const: 'clinicflow' },
-        api: { type: 'string' },
-        docs: { type: 'string' },
-        openapi: { type: 'string' },
-        console: { type: 'string' },
-        health: { type: 'string' },
-      },
-      ['name', 'api', 'docs', 'openapi', 'console', 'health'],
-    ),
+    response: StrictObject({
+      name: Type.Literal('clinicflow'),
+      api: Type.String(),
+      docs: Type.String(),
+      openapi: Type.String(),
+      console: Type.String(),
+      health: Type.String(),
+    }),
     handler: () => ({
-      name: 'clinicflow',
+      name: 'clinicflow' as const,
       api: '/api/v1',
       docs: '/docs',
       openapi: '/openapi.json',
       console: '/console',
       health: '/readyz',
     }),
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/healthz',
     unprefixed: true,
