@@ -1,0 +1,252 @@
+/**
+ * The stock ledger: how one movement changes an item and its lots, in three statements on the
+ * caller's transaction.
+ *
+ * 1. `update inventory_items set quantity = quantity + delta` — locks the item row (every movement
+ *    of an item queues here, so lot reads below are consistent) and lets
+ *    `inventory_items_quantity_check` refuse an overdraft (→ 409 insufficient_stock).
+ * 2. Reads or creates the lot(s): the named lot, or for a dispense without a lot the stocked,
+ *    unexpired lots earliest expiry first (FEFO), which may span several lots.
+ * 3. One statement updates the lots (`inventory_lots_quantity_check` refuses a lot overdraft),
+ *    inserts the movement and one ledger line per lot.
+ * When step 1 takes the item from at/above its reorder level to below it, the low-stock job is
+ * queued on the same transaction, keyed by the item's crossing counter.
+ */
+import type { Knex } from 'knex';
+import { addJob } from '../../db/jobs.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
+import { clinicToday } from './item.js';
+import type { MovementInput, MovementKind } from './schemas.js';
+
+declare module '../../db/jobs.js' {
+  interface TaskPayloads {
+    send_low_stock_alert: { itemId: string; crossing: number };
+  }
+}
+
+/** One lot's share of a movement. `quantity` is signed (negative takes from the lot). */
+export interface MovementLine {
+  lot: string;
+  expiresOn: string | null;
+  quantity: number;
+  /** The lot's quantity after this movement. */
+  quantityAfter: number;
+}
+
+/** A ledger entry. `quantity` is signed: negative for dispense and expire, either for adjust. */
+export interface Movement {
+  id: string;
+  seq: number;
+  itemId: string;
+  kind: MovementKind;
+  quantity: number;
+  reason: string | null;
+  prescriptionId: string | null;
+  /** The item's quantity after this movement. */
+  quantityAfter: number;
+  /** Who booked it; null for the worker (expiry). */
+  actorId: string | null;
+  createdAt: Date;
+  lines: MovementLine[];
+}
+
+/** SQL selecting a movement (`m`) with its lines as the {@link Movement} shape's columns. */
+export const MOVEMENT_COLUMNS = `m.id, m.seq, m.item_id as "itemId", m.kind, m.quantity, m.reason,
+  m.prescription_id as "prescriptionId", m.quantity_after as "quantityAfter", m.actor_id as "actorId",
+  m.created_at as "createdAt",
+  coalesce((select json_agg(json_build_object('lot', l.lot, 'expiresOn', l.expires_on,
+                 'quantity', ml.quantity, 'quantityAfter', ml.quantity_after)
+               order by l.expires_on asc nulls last, l.lot)
+      from inventory_movement_lots ml join inventory_lots l on l.id = ml.lot_id
+     where ml.movement_id = m.id), '[]'::json) as lines`;
+
+export const insufficientStock = () =>
+  new ConflictError('insufficient_stock', 'There is not enough stock for this movement.');
+
+/** Names of the CHECK constraints that keep stock non-negative. */
+const STOCK_CHECKS = new Set(['inventory_items_quantity_check', 'inventory_lots_quantity_check']);
+
+/** Turns a violation of a stock CHECK constraint into 409 insufficient_stock; rethrows anything else. */
+function stockError(err: unknown): never {
+  const e = err as {
+    code?: string;
+    constraint?: string;
+    nativeError?: { code?: string; constraint?: string };
+  };
+  const code = e.nativeError?.code ?? e.code;
+  const constraint = e.nativeError?.constraint ?? e.constraint;
+  if (code === '23514' && constraint && STOCK_CHECKS.has(constraint)) throw insufficientStock();
+  throw err;
+}
+
+/** The signed change of the item's quantity. */
+export function deltaOf(input: MovementInput): number {
+  return input.kind === 'dispense' || input.kind === 'expire' ? -input.quantity : input.quantity;
+}
+
+interface ItemAfter {
+  id: string;
+  quantity: number;
+  lowStockCrossings: number;
+  crossed: boolean;
+}
+
+interface LotRow {
+  id: string;
+  lot: string;
+  expiresOn: string | null;
+  quantity: number;
+}
+
+/** Step 1: changes the item's quantity (locking its row) and counts a downward reorder-level crossing. */
+async function applyToItem(trx: Knex.Transaction, itemId: string, delta: number): Promise<ItemAfter> {
+  const { rows } = (await trx
+    .raw(
+      `update inventory_items
+          set quantity = quantity + :delta,
+              low_stock_crossings = low_stock_crossings
+                + (quantity >= reorder_level and quantity + :delta < reorder_level)::int,
+              updated_at = now()
+        where id = :itemId and deleted_at is null
+        returning id, quantity, low_stock_crossings as "lowStockCrossings",
+                  (quantity - :delta >= reorder_level and quantity < reorder_level) as crossed`,
+      { delta, itemId },
+    )
+    .catch(stockError)) as { rows: ItemAfter[] };
+  if (!rows[0]) throw new NotFoundError('inventory item');
+  return rows[0];
+}
+
+/** FEFO: takes `quantity` from the lots in order, as far as they reach. */
+export function allocateFefo(lots: readonly LotRow[], quantity: number): { lotId: string; delta: number }[] {
+  const plan: { lotId: string; delta: number }[] = [];
+  let left = quantity;
+  for (const lot of lots) {
+    if (left === 0) break;
+    const take = Math.min(lot.quantity, left);
+    if (take > 0) plan.push({ lotId: lot.id, delta: -take });
+    left -= take;
+  }
+  if (left > 0) throw insufficientStock();
+  return plan;
+}
+
+/** Step 2: which lots the movement changes, by how much (signed). */
+async function planLots(
+  trx: Knex.Transaction,
+  itemId: string,
+  input: MovementInput,
+  delta: number,
+): Promise<{ lotId: string; delta: number }[]> {
+  const today = clinicToday();
+  if (input.kind === 'receive') {
+    const { rows } = (await trx.raw(
+      `insert into inventory_lots (item_id, lot, expires_on) values (?, ?, ?)
+       on conflict (item_id, lot) do update set lot = excluded.lot
+       returning id, expires_on::text as "expiresOn", (xmax = 0) as inserted`,
+      [itemId, input.lot, input.expiresOn ?? null],
+    )) as { rows: { id: string; expiresOn: string | null; inserted: boolean }[] };
+    const lot = rows[0];
+    if (!lot.inserted && input.expiresOn !== undefined && lot.expiresOn !== input.expiresOn) {
+      throw new ConflictError(
+        'lot_expiry_mismatch',
+        `Lot ${input.lot} is recorded with expiry ${lot.expiresOn ?? 'none'}, not ${input.expiresOn}.`,
+      );
+    }
+    return [{ lotId: lot.id, delta }];
+  }
+  const lotName = input.lot;
+  if (lotName === undefined) {
+    // Expired lots stay out of FEFO: they wait for the expiry job's `expire` movement.
+    const { rows } = (await trx.raw(
+      `select id, lot, expires_on::text as "expiresOn", quantity from inventory_lots
+        where item_id = ? and quantity > 0 and (expires_on is null or expires_on >= ?::date)
+        order by expires_on asc nulls last, created_at, id`,
+      [itemId, today],
+    )) as { rows: LotRow[] };
+    return allocateFefo(rows, -delta);
+  }
+  const { rows } = (await trx.raw(
+    `select id, lot, expires_on::text as "expiresOn", quantity from inventory_lots where item_id = ? and lot = ?`,
+    [itemId, lotName],
+  )) as { rows: LotRow[] };
+  const lot = rows[0];
+  if (!lot) throw new NotFoundError('lot');
+  if (input.kind === 'dispense' && lot.expiresOn !== null && lot.expiresOn < today) {
+    throw new ConflictError('lot_expired', `Lot ${lot.lot} expired on ${lot.expiresOn}.`);
+  }
+  return [{ lotId: lot.id, delta }];
+}
+
+/**
+ * Books one movement on the caller's transaction (which must not have written audit rows after
+ * locking any item: audit first, then the item). The caller has checked who may do it.
+ */
+export async function applyMovement(
+  trx: Knex.Transaction,
+  actorId: string | null,
+  itemId: string,
+  input: MovementInput,
+): Promise<Movement> {
+  const delta = deltaOf(input);
+  const item = await applyToItem(trx, itemId, delta);
+  const plan = await planLots(trx, itemId, input, delta);
+  const { rows } = (await trx
+    .raw(
+      `with plan as (select * from unnest(?::uuid[], ?::int[]) as p(lot_id, delta)),
+       l as (
+         update inventory_lots t set quantity = t.quantity + p.delta
+           from plan p where t.id = p.lot_id and t.item_id = ?
+         returning t.id, t.lot, t.expires_on, t.quantity, p.delta),
+       m as (
+         insert into inventory_movements (item_id, kind, quantity, reason, prescription_id, quantity_after, actor_id)
+         values (?, ?, ?, ?, ?, ?, ?)
+         returning *),
+       ml as (
+         insert into inventory_movement_lots (movement_id, lot_id, quantity, quantity_after)
+         select m.id, l.id, l.delta, l.quantity from m, l)
+       select m.id, m.seq, m.item_id as "itemId", m.kind, m.quantity, m.reason,
+              m.prescription_id as "prescriptionId", m.quantity_after as "quantityAfter",
+              m.actor_id as "actorId", m.created_at as "createdAt",
+              coalesce((select json_agg(json_build_object('lot', l.lot, 'expiresOn', l.expires_on,
+                          'quantity', l.delta, 'quantityAfter', l.quantity)
+                        order by l.expires_on asc nulls last, l.lot) from l), '[]'::json) as lines
+         from m`,
+      [
+        plan.map((p) => p.lotId),
+        plan.map((p) => p.delta),
+        itemId,
+        itemId,
+        input.kind,
+        delta,
+        input.reason ?? null,
+        input.kind === 'dispense' ? (input.prescriptionId ?? null) : null,
+        item.quantity,
+        actorId,
+      ],
+    )
+    .catch(stockError)) as { rows: Movement[] };
+  const movement = rows[0];
+  // Every planned lot belongs to this item and was read under its lock; anything else is a bug.
+  if (movement.lines.length !== plan.length) {
+    throw new Error(`movement touched ${movement.lines.length} of ${plan.length} lots`);
+  }
+  if (item.crossed) {
+    await addJob(
+      trx,
+      'send_low_stock_alert',
+      { itemId, crossing: item.lowStockCrossings },
+      { jobKey: `send_low_stock_alert:${itemId}:${item.lowStockCrossings}` },
+    );
+  }
+  return movement;
+}
+
+/** Loads one movement with its lines. */
+export async function loadMovement(trx: Knex | Knex.Transaction, id: string): Promise<Movement> {
+  const { rows } = (await trx.raw(`select ${MOVEMENT_COLUMNS} from inventory_movements m where m.id = ?`, [
+    id,
+  ])) as { rows: Movement[] };
+  if (!rows[0]) throw new NotFoundError('movement');
+  return rows[0];
+}
