@@ -33,7 +33,8 @@ describe('inventory alerts (worker)', function () {
       .smtp.to(to)
       .filter((m) => m.text.includes(text));
   const notificationsAbout = async (userId: string, itemId: string) =>
-    (await testContext().knex('notifications').where({ userId }).whereRaw(`data->>'itemId' = ?`, [itemId])).length;
+    (await testContext().knex('notifications').where({ userId }).whereRaw(`data->>'itemId' = ?`, [itemId]))
+      .length;
 
   it('sends one low-stock email and notification per manager per crossing, under concurrent dispensing', async () => {
     const name = uniqueName('Saline');
@@ -61,7 +62,8 @@ describe('inventory alerts (worker)', function () {
     await bookMovement(manager, item.id, { kind: 'receive', quantity: 6, lot: 'L1' });
     await bookMovement(nurse, item.id, { kind: 'dispense', quantity: 1 });
     await drainJobs();
-    for (const m of managers) await testContext().smtp.waitFor(m.email, () => emailsAbout(m.email, name).length === 2);
+    for (const m of managers)
+      await testContext().smtp.waitFor(m.email, () => emailsAbout(m.email, name).length === 2);
     await drainJobs();
     for (const m of managers) {
       expect(emailsAbout(m.email, name)).to.have.length(2);
@@ -74,9 +76,24 @@ describe('inventory alerts (worker)', function () {
   it('the expiry check run twice sends one email per manager and books one expire movement per expired lot', async () => {
     const name = uniqueName('Vaccine');
     const item = await createItem(manager, { name, unit: 'vials' });
-    await bookMovement(manager, item.id, { kind: 'receive', quantity: 4, lot: 'PAST', expiresOn: plusDays(-2) });
-    await bookMovement(manager, item.id, { kind: 'receive', quantity: 5, lot: 'SOON', expiresOn: plusDays(10) });
-    await bookMovement(manager, item.id, { kind: 'receive', quantity: 6, lot: 'LATER', expiresOn: plusDays(200) });
+    await bookMovement(manager, item.id, {
+      kind: 'receive',
+      quantity: 4,
+      lot: 'PAST',
+      expiresOn: plusDays(-2),
+    });
+    await bookMovement(manager, item.id, {
+      kind: 'receive',
+      quantity: 5,
+      lot: 'SOON',
+      expiresOn: plusDays(10),
+    });
+    await bookMovement(manager, item.id, {
+      kind: 'receive',
+      quantity: 6,
+      lot: 'LATER',
+      expiresOn: plusDays(200),
+    });
 
     const [first, second] = await Promise.all([checkInventoryExpiry(), checkInventoryExpiry()]);
     const third = await checkInventoryExpiry();

@@ -34,7 +34,11 @@ describe('inventory ledger (domain)', function () {
   });
 
   const newItem = (reorderLevel = 0) =>
-    createItem(manager, { name: `Gauze ${Math.random().toString(36).slice(2, 8)}`, unit: 'packs', reorderLevel });
+    createItem(manager, {
+      name: `Gauze ${Math.random().toString(36).slice(2, 8)}`,
+      unit: 'packs',
+      reorderLevel,
+    });
 
   it('keeps quantityAfter, item and lot quantities in step with every kind of movement', async () => {
     const item = await newItem();
@@ -75,9 +79,24 @@ describe('inventory ledger (domain)', function () {
   it('dispenses earliest expiry first across lots (FEFO), lots without expiry last, expired lots never', async () => {
     const item = await newItem();
     await bookMovement(manager, item.id, { kind: 'receive', quantity: 5, lot: 'NOEXP' });
-    await bookMovement(manager, item.id, { kind: 'receive', quantity: 4, lot: 'LATE', expiresOn: plusDays(90) });
-    await bookMovement(manager, item.id, { kind: 'receive', quantity: 3, lot: 'SOON', expiresOn: plusDays(10) });
-    await bookMovement(manager, item.id, { kind: 'receive', quantity: 6, lot: 'OLD', expiresOn: plusDays(-1) });
+    await bookMovement(manager, item.id, {
+      kind: 'receive',
+      quantity: 4,
+      lot: 'LATE',
+      expiresOn: plusDays(90),
+    });
+    await bookMovement(manager, item.id, {
+      kind: 'receive',
+      quantity: 3,
+      lot: 'SOON',
+      expiresOn: plusDays(10),
+    });
+    await bookMovement(manager, item.id, {
+      kind: 'receive',
+      quantity: 6,
+      lot: 'OLD',
+      expiresOn: plusDays(-1),
+    });
     const m = await bookMovement(nurse, item.id, { kind: 'dispense', quantity: 9 });
     expect(m.quantityAfter).to.equal(9);
     expect(m.lines.map((l) => [l.lot, l.quantity, l.quantityAfter])).to.deep.equal([
@@ -86,7 +105,9 @@ describe('inventory ledger (domain)', function () {
       ['NOEXP', -2, 3],
     ]);
     // 3 usable (NOEXP) + 6 expired: 4 more cannot come from unexpired lots.
-    expect((await refusal(nurse, item.id, { kind: 'dispense', quantity: 4 })).code).to.equal('insufficient_stock');
+    expect((await refusal(nurse, item.id, { kind: 'dispense', quantity: 4 })).code).to.equal(
+      'insufficient_stock',
+    );
     expect((await refusal(nurse, item.id, { kind: 'dispense', quantity: 1, lot: 'OLD' })).code).to.equal(
       'lot_expired',
     );
@@ -97,7 +118,9 @@ describe('inventory ledger (domain)', function () {
     const item = await newItem();
     await bookMovement(manager, item.id, { kind: 'receive', quantity: 3, lot: 'A' });
     await bookMovement(manager, item.id, { kind: 'receive', quantity: 3, lot: 'B' });
-    expect((await refusal(nurse, item.id, { kind: 'dispense', quantity: 7 })).code).to.equal('insufficient_stock');
+    expect((await refusal(nurse, item.id, { kind: 'dispense', quantity: 7 })).code).to.equal(
+      'insufficient_stock',
+    );
     expect((await refusal(nurse, item.id, { kind: 'dispense', quantity: 4, lot: 'A' })).code).to.equal(
       'insufficient_stock',
     );
@@ -106,19 +129,33 @@ describe('inventory ledger (domain)', function () {
     ).to.equal(409);
     expect((await refusal(manager, item.id, { kind: 'return', quantity: 1, lot: 'Z' })).status).to.equal(404);
     expect(
-      (await refusal(manager, item.id, { kind: 'receive', quantity: 1, lot: 'A', expiresOn: plusDays(5) })).code,
+      (await refusal(manager, item.id, { kind: 'receive', quantity: 1, lot: 'A', expiresOn: plusDays(5) }))
+        .code,
     ).to.equal('lot_expiry_mismatch');
     expect((await refusal(nurse, item.id, { kind: 'receive', quantity: 1, lot: 'A' })).status).to.equal(403);
     const now = await getItem(manager, item.id);
     expect(now.quantity).to.equal(6);
-    const n = await testContext().knex('inventoryMovements').where({ itemId: item.id }).count<{ count: number }[]>();
+    const n = await testContext()
+      .knex('inventoryMovements')
+      .where({ itemId: item.id })
+      .count<{ count: number }[]>();
     expect(Number(n[0].count)).to.equal(2);
   });
 
   it('lets exactly 45 of 60 concurrent dispenses of 1 win across two lots (45 + 15 × insufficient_stock)', async () => {
     const item = await newItem();
-    await bookMovement(manager, item.id, { kind: 'receive', quantity: 20, lot: 'A', expiresOn: plusDays(30) });
-    await bookMovement(manager, item.id, { kind: 'receive', quantity: 25, lot: 'B', expiresOn: plusDays(60) });
+    await bookMovement(manager, item.id, {
+      kind: 'receive',
+      quantity: 20,
+      lot: 'A',
+      expiresOn: plusDays(30),
+    });
+    await bookMovement(manager, item.id, {
+      kind: 'receive',
+      quantity: 25,
+      lot: 'B',
+      expiresOn: plusDays(60),
+    });
     const results = await Promise.allSettled(
       Array.from({ length: 60 }, () => bookMovement(nurse, item.id, { kind: 'dispense', quantity: 1 })),
     );
@@ -128,11 +165,14 @@ describe('inventory ledger (domain)', function () {
     );
     expect(ok).to.have.length(45);
     expect(codes).to.deep.equal(Array(15).fill('insufficient_stock'));
-    const after = (ok as PromiseFulfilledResult<{ quantityAfter: number }>[]).map((r) => r.value.quantityAfter);
+    const after = (ok as PromiseFulfilledResult<{ quantityAfter: number }>[]).map(
+      (r) => r.value.quantityAfter,
+    );
     expect([...after].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 45 }, (_, i) => i));
-    const { rows } = await testContext().knex.raw('select lot, quantity from inventory_lots where item_id = ?', [
-      item.id,
-    ]);
+    const { rows } = await testContext().knex.raw(
+      'select lot, quantity from inventory_lots where item_id = ?',
+      [item.id],
+    );
     expect(rows.map((r: { quantity: number }) => r.quantity)).to.deep.equal([0, 0]);
   });
 
