@@ -117,28 +117,17 @@ async function applyToItem(trx: Knex.Transaction, itemId: string, delta: number)
   return rows[0];
 }
 
-/** FEFO: takes `quantity` from the lots in order, as far as they reach. */
-export function allocateFefo(lots: readonly LotRow[], quantity: number): { lotId: string; delta: number }[] {
-  const plan: { lotId: string; delta: number }[] = [];
-  let left = quantity;
-  for (const lot of lots) {
-    if (left === 0) break;
-    const take = Math.min(lot.quantity, left);
-    if (take > 0) plan.push({ lotId: lot.id, delta: -take });
-    left -= take;
-  }
-  if (left > 0) throw insufficientStock();
-  return plan;
-}
+/** The lots a movement changes: named lots with signed deltas, or "take this many FEFO". */
+type LotPlan = { lots: { lotId: string; delta: number }[] } | { fefo: number };
 
-/** Step 2: which lots the movement changes, by how much (signed). */
+/** Step 2: which lots the movement changes, by how much (signed), or that FEFO decides. */
 async function planLots(
   trx: Knex.Transaction,
   itemId: string,
   input: MovementInput,
   delta: number,
-): Promise<{ lotId: string; delta: number }[]> {
-  const today = clinicToday();
+  today: string,
+): Promise<LotPlan> {
   if (input.kind === 'receive') {
     const { rows } = (await trx.raw(
       `insert into inventory_lots (item_id, lot, expires_on) values (?, ?, ?)
@@ -153,19 +142,11 @@ async function planLots(
         `Lot ${input.lot} is recorded with expiry ${lot.expiresOn ?? 'none'}, not ${input.expiresOn}.`,
       );
     }
-    return [{ lotId: lot.id, delta }];
+    return { lots: [{ lotId: lot.id, delta }] };
   }
   const lotName = input.lot;
-  if (lotName === undefined) {
-    // Expired lots stay out of FEFO: they wait for the expiry job's `expire` movement.
-    const { rows } = (await trx.raw(
-      `select id, lot, expires_on::text as "expiresOn", quantity from inventory_lots
-        where item_id = ? and quantity > 0 and (expires_on is null or expires_on >= ?::date)
-        order by expires_on asc nulls last, created_at, id`,
-      [itemId, today],
-    )) as { rows: LotRow[] };
-    return allocateFefo(rows, -delta);
-  }
+  // FEFO is allocated inside the write statement (step 3), which reads the lots under the item lock.
+  if (lotName === undefined) return { fefo: -delta };
   const { rows } = (await trx.raw(
     `select id, lot, expires_on::text as "expiresOn", quantity from inventory_lots where item_id = ? and lot = ?`,
     [itemId, lotName],
@@ -175,7 +156,7 @@ async function planLots(
   if (input.kind === 'dispense' && lot.expiresOn !== null && lot.expiresOn < today) {
     throw new ConflictError('lot_expired', `Lot ${lot.lot} expired on ${lot.expiresOn}.`);
   }
-  return [{ lotId: lot.id, delta }];
+  return { lots: [{ lotId: lot.id, delta }] };
 }
 
 /**
@@ -190,10 +171,23 @@ export async function applyMovement(
 ): Promise<Movement> {
   const delta = deltaOf(input);
   const item = await applyToItem(trx, itemId, delta);
-  const plan = await planLots(trx, itemId, input, delta);
+  const today = clinicToday();
+  const plan = await planLots(trx, itemId, input, delta, today);
+  const named = 'lots' in plan ? plan.lots : [];
+  const fefo = 'fefo' in plan ? plan.fefo : 0;
   const { rows } = (await trx
     .raw(
-      `with plan as (select * from unnest(?::uuid[], ?::int[]) as p(lot_id, delta)),
+      `with fefo as (
+         -- First expiry, first out: stocked, unexpired lots; each takes what the earlier ones left.
+         select id, least(quantity, ?::int - coalesce(sum(quantity) over (
+                  order by expires_on asc nulls last, created_at, id
+                  rows between unbounded preceding and 1 preceding), 0)) as take
+           from inventory_lots
+          where ?::int > 0 and item_id = ? and quantity > 0 and (expires_on is null or expires_on >= ?::date)),
+       plan as (
+         select id as lot_id, -take as delta from fefo where take > 0
+         union all
+         select * from unnest(?::uuid[], ?::int[]) as p(lot_id, delta)),
        l as (
          update inventory_lots t set quantity = t.quantity + p.delta
            from plan p where t.id = p.lot_id and t.item_id = ?
@@ -213,8 +207,12 @@ export async function applyMovement(
                         order by l.expires_on asc nulls last, l.lot) from l), '[]'::json) as lines
          from m`,
       [
-        plan.map((p) => p.lotId),
-        plan.map((p) => p.delta),
+        fefo,
+        fefo,
+        itemId,
+        today,
+        named.map((p) => p.lotId),
+        named.map((p) => p.delta),
         itemId,
         itemId,
         input.kind,
@@ -227,9 +225,12 @@ export async function applyMovement(
     )
     .catch(stockError)) as { rows: Movement[] };
   const movement = rows[0];
-  // Every planned lot belongs to this item and was read under its lock; anything else is a bug.
-  if (movement.lines.length !== plan.length) {
-    throw new Error(`movement touched ${movement.lines.length} of ${plan.length} lots`);
+  const moved = movement.lines.reduce((sum, l) => sum + l.quantity, 0);
+  // The item had enough (step 1) but its unexpired lots did not: refused, the transaction rolls back.
+  if (fefo > 0 && moved !== -fefo) throw insufficientStock();
+  // Named lots belong to this item and were read under its lock; anything else is a bug.
+  if (fefo === 0 && movement.lines.length !== named.length) {
+    throw new Error(`movement touched ${movement.lines.length} of ${named.length} lots`);
   }
   if (item.crossed) {
     await addJob(
