@@ -4,6 +4,7 @@ import { appointmentsRoutes } from './appointments/index.js';
 import { auditRoutes } from './audit/index.js';
 import { authRoutes } from './auth/index.js';
 import { doctorsRoutes } from './doctors/index.js';
+import { inventoryRoutes } from './inventory/index.js';
 import { mappingsRoutes } from './mappings/index.js';
 import { metricsRoutes } from './metrics/index.js';
 import { notificationsRoutes } from './notifications/index.js';
@@ -38,6 +39,7 @@ export const allRoutes: RouteDef[] = [
   ...paymentsRoutes,
   ...reportsRoutes,
   ...prescriptionsRoutes,
+  ...inventoryRoutes,
   ...reviewsRoutes,
   ...adminJobsRoutes,
   ...auditRoutes,

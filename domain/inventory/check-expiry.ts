@@ -6,12 +6,6 @@ import { notifyUser } from '../notifications/notify-user.js';
 import { clinicToday, inventoryManagers } from './item.js';
 import { applyMovement } from './movement.js';
 
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    send_expiry_alert: { batchId: string };
-  }
-}
-
 /**
  * The daily expiry check, safe to run twice or concurrently:
  * 1. Every stocked lot of a live item expiring within INVENTORY_EXPIRY_ALERT_DAYS (or already

@@ -18,13 +18,14 @@ export interface InventoryAlerts {
 export async function listAlerts(actor: Actor, query: AlertsQuery): Promise<InventoryAlerts> {
   assertInventory(actor, 'read');
   const knex = db();
+  const limit = query.limit ?? 100;
   const days = services().config.inventoryExpiryAlertDays;
   const today = clinicToday();
   const [lowStock, expiring] = await Promise.all([
     liveItems(knex)
       .whereRaw('i.quantity < i.reorder_level')
       .orderByRaw('i.quantity::float8 / i.reorder_level, lower(i.name), i.id')
-      .limit(query.limit) as Promise<InventoryItem[]>,
+      .limit(limit) as Promise<InventoryItem[]>,
     liveItems(knex)
       .select(
         knex.raw(
@@ -41,7 +42,7 @@ export async function listAlerts(actor: Actor, query: AlertsQuery): Promise<Inve
           ]),
       )
       .orderByRaw('soonest, lower(i.name), i.id')
-      .limit(query.limit) as Promise<InventoryItem[]>,
+      .limit(limit) as Promise<InventoryItem[]>,
   ]);
   return { lowStock, expiring, expiryWindowDays: days };
 }

@@ -19,6 +19,7 @@ export async function listItems(
 ): Promise<{ items: InventoryItem[]; nextCursor: string | null }> {
   assertInventory(actor, 'read');
   const knex = db();
+  const limit = query.limit ?? 20;
   const after = decodeCursor(query.cursor, 2);
   const q = liveItems(knex).select(knex.raw('lower(i.name) as sort_name'));
   if (query.q) {
@@ -39,8 +40,8 @@ export async function listItems(
     );
   }
   if (after) q.whereRaw('(lower(i.name), i.id) > (?, ?::uuid)', after);
-  const rows = (await q.orderByRaw('lower(i.name), i.id').limit(query.limit + 1)) as (InventoryItem & {
+  const rows = (await q.orderByRaw('lower(i.name), i.id').limit(limit + 1)) as (InventoryItem & {
     sortName: string;
   })[];
-  return toPage(rows, query.limit, (r) => [r.sortName, r.id]);
+  return toPage(rows, limit, (r) => [r.sortName, r.id]);
 }

@@ -14,6 +14,7 @@ export async function listMovements(
 ): Promise<{ items: Movement[]; nextCursor: string | null }> {
   assertInventory(actor, 'read');
   const knex = db();
+  const limit = query.limit ?? 20;
   const item = await knex('inventoryItems').where({ id: itemId }).whereNull('deletedAt').first('id');
   if (!item) throw new NotFoundError('inventory item');
   const after = decodeCursor(query.cursor, 1);
@@ -21,7 +22,7 @@ export async function listMovements(
     `select ${MOVEMENT_COLUMNS} from inventory_movements m
       where m.item_id = ? and (?::text is null or m.kind = ?) and (?::bigint is null or m.seq < ?::bigint)
       order by m.seq desc limit ?`,
-    [itemId, query.kind ?? null, query.kind ?? null, after?.[0] ?? null, after?.[0] ?? null, query.limit + 1],
+    [itemId, query.kind ?? null, query.kind ?? null, after?.[0] ?? null, after?.[0] ?? null, limit + 1],
   )) as { rows: Movement[] };
-  return toPage(rows, query.limit, (r) => [r.seq]);
+  return toPage(rows, limit, (r) => [r.seq]);
 }

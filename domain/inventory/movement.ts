@@ -4,7 +4,8 @@
  *
  * 1. `update inventory_items set quantity = quantity + delta` — locks the item row (every movement
  *    of an item queues here, so lot reads below are consistent) and lets
- *    `inventory_items_quantity_check` refuse an overdraft (→ 409 insufficient_stock).
+ *    `inventory_items_quantity_check` refuse an overdraft (→ 409 insufficient_stock, mapped in
+ *    lib/constraint-errors.ts).
  * 2. Reads or creates the lot(s): the named lot, or for a dispense without a lot the stocked,
  *    unexpired lots earliest expiry first (FEFO), which may span several lots.
  * 3. One statement updates the lots (`inventory_lots_quantity_check` refuses a lot overdraft),
@@ -17,12 +18,6 @@ import { addJob } from '../../db/jobs.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { clinicToday } from './item.js';
 import type { MovementInput, MovementKind } from './schemas.js';
-
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    send_low_stock_alert: { itemId: string; crossing: number };
-  }
-}
 
 /** One lot's share of a movement. `quantity` is signed (negative takes from the lot). */
 export interface MovementLine {
@@ -63,22 +58,6 @@ export const MOVEMENT_COLUMNS = `m.id, m.seq, m.item_id as "itemId", m.kind, m.q
 export const insufficientStock = () =>
   new ConflictError('insufficient_stock', 'There is not enough stock for this movement.');
 
-/** Names of the CHECK constraints that keep stock non-negative. */
-const STOCK_CHECKS = new Set(['inventory_items_quantity_check', 'inventory_lots_quantity_check']);
-
-/** Turns a violation of a stock CHECK constraint into 409 insufficient_stock; rethrows anything else. */
-function stockError(err: unknown): never {
-  const e = err as {
-    code?: string;
-    constraint?: string;
-    nativeError?: { code?: string; constraint?: string };
-  };
-  const code = e.nativeError?.code ?? e.code;
-  const constraint = e.nativeError?.constraint ?? e.constraint;
-  if (code === '23514' && constraint && STOCK_CHECKS.has(constraint)) throw insufficientStock();
-  throw err;
-}
-
 /** The signed change of the item's quantity. */
 export function deltaOf(input: MovementInput): number {
   return input.kind === 'dispense' || input.kind === 'expire' ? -input.quantity : input.quantity;
@@ -100,9 +79,8 @@ interface LotRow {
 
 /** Step 1: changes the item's quantity (locking its row) and counts a downward reorder-level crossing. */
 async function applyToItem(trx: Knex.Transaction, itemId: string, delta: number): Promise<ItemAfter> {
-  const { rows } = (await trx
-    .raw(
-      `update inventory_items
+  const { rows } = (await trx.raw(
+    `update inventory_items
           set quantity = quantity + :delta,
               low_stock_crossings = low_stock_crossings
                 + (quantity >= reorder_level and quantity + :delta < reorder_level)::int,
@@ -110,9 +88,8 @@ async function applyToItem(trx: Knex.Transaction, itemId: string, delta: number)
         where id = :itemId and deleted_at is null
         returning id, quantity, low_stock_crossings as "lowStockCrossings",
                   (quantity - :delta >= reorder_level and quantity < reorder_level) as crossed`,
-      { delta, itemId },
-    )
-    .catch(stockError)) as { rows: ItemAfter[] };
+    { delta, itemId },
+  )) as { rows: ItemAfter[] };
   if (!rows[0]) throw new NotFoundError('inventory item');
   return rows[0];
 }
@@ -175,9 +152,8 @@ export async function applyMovement(
   const plan = await planLots(trx, itemId, input, delta, today);
   const named = 'lots' in plan ? plan.lots : [];
   const fefo = 'fefo' in plan ? plan.fefo : 0;
-  const { rows } = (await trx
-    .raw(
-      `with fefo as (
+  const { rows } = (await trx.raw(
+    `with fefo as (
          -- First expiry, first out: stocked, unexpired lots; each takes what the earlier ones left.
          select id, least(quantity, ?::int - coalesce(sum(quantity) over (
                   order by expires_on asc nulls last, created_at, id
@@ -206,24 +182,23 @@ export async function applyMovement(
                           'quantity', l.delta, 'quantityAfter', l.quantity)
                         order by l.expires_on asc nulls last, l.lot) from l), '[]'::json) as lines
          from m`,
-      [
-        fefo,
-        fefo,
-        itemId,
-        today,
-        named.map((p) => p.lotId),
-        named.map((p) => p.delta),
-        itemId,
-        itemId,
-        input.kind,
-        delta,
-        input.reason ?? null,
-        input.kind === 'dispense' ? (input.prescriptionId ?? null) : null,
-        item.quantity,
-        actorId,
-      ],
-    )
-    .catch(stockError)) as { rows: Movement[] };
+    [
+      fefo,
+      fefo,
+      itemId,
+      today,
+      named.map((p) => p.lotId),
+      named.map((p) => p.delta),
+      itemId,
+      itemId,
+      input.kind,
+      delta,
+      input.reason ?? null,
+      input.kind === 'dispense' ? (input.prescriptionId ?? null) : null,
+      item.quantity,
+      actorId,
+    ],
+  )) as { rows: Movement[] };
   const movement = rows[0];
   const moved = movement.lines.reduce((sum, l) => sum + l.quantity, 0);
   // The item had enough (step 1) but its unexpired lots did not: refused, the transaction rolls back.

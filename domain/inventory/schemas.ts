@@ -1,11 +1,14 @@
 /** Input shapes of the inventory operations (items, movements, lists). */
-import { Type, type Static } from '@sinclair/typebox';
-
-const StrictObject = <T extends Parameters<typeof Type.Object>[0]>(props: T, opts: object = {}) =>
-  Type.Object(props, { additionalProperties: false, ...opts });
-const NoControl = '^[^\\u0000-\\u001f\\u007f]*$';
-const Uuid = Type.String({ format: 'uuid' });
-const DateOnly = Type.String({ format: 'date', pattern: '^(19|20)[0-9]{2}-|^2100-' });
+import {
+  DateOnly,
+  PageQueryProps,
+  SingleLine,
+  StrictObject,
+  StringEnum,
+  Type,
+  Uuid,
+  type Static,
+} from '../../lib/schema.js';
 
 /** The kinds of movement; the kind says the direction (`adjust` is signed). */
 export const MOVEMENT_KINDS = ['receive', 'dispense', 'adjust', 'return', 'expire'] as const;
@@ -14,16 +17,22 @@ export type MovementKind = (typeof MOVEMENT_KINDS)[number];
 /** Largest quantity one movement may move (keeps sums far from int4's limit). */
 export const MAX_MOVEMENT_QUANTITY = 1_000_000;
 
-const ItemName = Type.String({ minLength: 1, maxLength: 200, pattern: NoControl });
-const Sku = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]*$' });
-const Unit = Type.String({ minLength: 1, maxLength: 50, pattern: NoControl });
+const ItemName = SingleLine(200);
+const Sku = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]*$',
+  'x-message': 'must be letters, digits and . _ / - (starting with a letter or digit), like IBU-400',
+});
+const Unit = SingleLine(50);
 const ReorderLevel = Type.Integer({ minimum: 0, maximum: MAX_MOVEMENT_QUANTITY });
 const Lot = Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: '^[^\\u0000-\\u0020\\u007f][^\\u0000-\\u001f\\u007f]*$',
+  pattern: '^[^\\u0000-\\u0020\\u007F][^\\u0000-\\u001F\\u007F]*$',
+  'x-message': 'must be a lot number on one line, not starting with a space, like B2026-114',
 });
-const Reason = Type.String({ minLength: 1, maxLength: 500, pattern: NoControl });
+const Reason = SingleLine(500);
 const Quantity = Type.Integer({ minimum: 1, maximum: MAX_MOVEMENT_QUANTITY });
 
 export const CreateItemInput = StrictObject({
@@ -47,9 +56,8 @@ export const UpdateItemInput = StrictObject(
 export type UpdateItemInput = Static<typeof UpdateItemInput>;
 
 export const ListItemsQuery = StrictObject({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  cursor: Type.Optional(Type.String({ maxLength: 500 })),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: NoControl })),
+  ...PageQueryProps,
+  q: Type.Optional(SingleLine(100)),
   lowStock: Type.Optional(Type.Boolean()),
   expiringBefore: Type.Optional(DateOnly),
 });
@@ -101,13 +109,12 @@ export const MovementInput = Type.Union([ReceiveInput, DispenseInput, AdjustInpu
 export type MovementInput = Static<typeof MovementInput>;
 
 export const ListMovementsQuery = StrictObject({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  cursor: Type.Optional(Type.String({ maxLength: 500 })),
-  kind: Type.Optional(Type.Union(MOVEMENT_KINDS.map((k) => Type.Literal(k)))),
+  ...PageQueryProps,
+  kind: Type.Optional(StringEnum(MOVEMENT_KINDS)),
 });
 export type ListMovementsQuery = Static<typeof ListMovementsQuery>;
 
 export const AlertsQuery = StrictObject({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
 });
 export type AlertsQuery = Static<typeof AlertsQuery>;

@@ -82,5 +82,39 @@ export const prescriptionSchema = {
     lastDoseAt: dateTime,
     createdAt: dateTime,
     updatedAt: dateTime,
+    dispensed: {
+      type: 'array',
+      description: 'What was dispensed from inventory against this prescription (detail only).',
+      items: {
+        type: 'object',
+        required: [
+          'movementId',
+          'itemId',
+          'itemName',
+          'unit',
+          'quantity',
+          'lots',
+          'dispensedAt',
+          'dispensedBy',
+        ],
+        properties: {
+          movementId: uuid,
+          itemId: uuid,
+          itemName: { type: 'string' },
+          unit: { type: 'string' },
+          quantity: { type: 'integer', minimum: 1 },
+          lots: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['lot', 'quantity'],
+              properties: { lot: { type: 'string' }, quantity: { type: 'integer' } },
+            },
+          },
+          dispensedAt: dateTime,
+          dispensedBy: { type: ['string', 'null'], format: 'uuid' },
+        },
+      },
+    },
   },
 } as const;
