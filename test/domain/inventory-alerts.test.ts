@@ -3,6 +3,7 @@ import type { Actor } from '../../domain/auth/actor.js';
 import { bookMovement } from '../../domain/inventory/book-movement.js';
 import { checkInventoryExpiry } from '../../domain/inventory/check-expiry.js';
 import { createItem } from '../../domain/inventory/create-item.js';
+import { ConfigError, loadConfig } from '../../lib/config.js';
 import { testContext } from '../helpers/context.js';
 import { createUser, type TestUser } from '../helpers/factories.js';
 import { drainJobs, jobsFor } from '../helpers/jobs.js';
@@ -117,5 +118,18 @@ describe('inventory alerts (worker)', function () {
     const stock = await testContext().knex('inventoryItems').where({ id: item.id }).first('quantity');
     expect(stock.quantity).to.equal(11);
     expect(await jobsFor('send_expiry_alert:')).to.deep.equal([]);
+  });
+});
+
+describe('INVENTORY_EXPIRY_ALERT_DAYS', () => {
+  it('defaults to 30 days and refuses values outside 1..365, naming the variable', () => {
+    expect(loadConfig({}).inventoryExpiryAlertDays).to.equal(30);
+    expect(loadConfig({ INVENTORY_EXPIRY_ALERT_DAYS: '7' }).inventoryExpiryAlertDays).to.equal(7);
+    for (const bad of ['0', '366', 'soon']) {
+      expect(() => loadConfig({ INVENTORY_EXPIRY_ALERT_DAYS: bad })).to.throw(
+        ConfigError,
+        /INVENTORY_EXPIRY_ALERT_DAYS/,
+      );
+    }
   });
 });
