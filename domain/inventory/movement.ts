@@ -6,10 +6,12 @@
  *    of an item queues here, so lot reads below are consistent) and lets
  *    `inventory_items_quantity_check` refuse an overdraft (→ 409 insufficient_stock, mapped in
  *    lib/constraint-errors.ts).
- * 2. Reads or creates the lot(s): the named lot, or for a dispense without a lot the stocked,
- *    unexpired lots earliest expiry first (FEFO), which may span several lots.
- * 3. One statement updates the lots (`inventory_lots_quantity_check` refuses a lot overdraft),
- *    inserts the movement and one ledger line per lot.
+ * 2. Reads the named lot (or upserts it, for `receive`).
+ * 3. One statement allocates a dispense without a lot to the stocked, unexpired lots, earliest
+ *    expiry first (FEFO, possibly spanning lots), updates the lots (`inventory_lots_quantity_check`
+ *    refuses a lot overdraft), inserts the movement and one ledger line per lot. Under READ
+ *    COMMITTED each statement takes a new snapshot, so this one sees the lots as the previous holder
+ *    of the item lock left them.
  * When step 1 takes the item from at/above its reorder level to below it, the low-stock job is
  * queued on the same transaction, keyed by the item's crossing counter.
  */
@@ -216,13 +218,4 @@ export async function applyMovement(
     );
   }
   return movement;
-}
-
-/** Loads one movement with its lines. */
-export async function loadMovement(trx: Knex | Knex.Transaction, id: string): Promise<Movement> {
-  const { rows } = (await trx.raw(`select ${MOVEMENT_COLUMNS} from inventory_movements m where m.id = ?`, [
-    id,
-  ])) as { rows: Movement[] };
-  if (!rows[0]) throw new NotFoundError('movement');
-  return rows[0];
 }
