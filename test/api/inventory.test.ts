@@ -147,24 +147,32 @@ describe('inventory API', function () {
   });
 
   describe('movements', () => {
-    it('lets exactly 45 of 60 concurrent dispenses of 1 from 45 succeed (45 × 201, 15 × 409 insufficient_stock, no 5xx)', async () => {
-      const item = await newItem();
-      expect(
-        (await move(item.id, { kind: 'receive', quantity: 45, lot: 'A', expiresOn: plusDays(90) })).status,
-      ).to.equal(201);
-      const results = await Promise.all(
-        Array.from({ length: 60 }, () => move(item.id, { kind: 'dispense', quantity: 1 }, nurse.token)),
-      );
-      const byStatus = (s: number) => results.filter((r) => r.status === s);
-      expect(byStatus(201)).to.have.length(45);
-      expect(byStatus(409)).to.have.length(15);
-      expect(byStatus(409).every((r) => errorOf(r).code === 'insufficient_stock')).to.equal(true);
-      const item2 = (await api.as(nurse.token).get(`/inventory/${item.id}`)).body;
-      expect(item2.quantity).to.equal(0);
-      expect(item2.lots).to.deep.equal([]);
-      const after = byStatus(201).map((r) => r.body.quantityAfter as number);
-      expect(after.sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 45 }, (_, i) => i));
-    });
+    for (const lots of [[45], [20, 25]]) {
+      it(`lets exactly 45 of 60 concurrent dispenses of 1 succeed from ${lots.join(' + ')} in ${lots.length} lot(s) (45 × 201, 15 × 409 insufficient_stock, no 5xx)`, async () => {
+        const item = await newItem();
+        for (const [i, quantity] of lots.entries()) {
+          const lot = { kind: 'receive', quantity, lot: `L${i}`, expiresOn: plusDays(30 * (i + 1)) };
+          expect((await move(item.id, lot)).status).to.equal(201);
+        }
+        const results = await Promise.all(
+          Array.from({ length: 60 }, () => move(item.id, { kind: 'dispense', quantity: 1 }, nurse.token)),
+        );
+        const byStatus = (s: number) => results.filter((r) => r.status === s);
+        expect(byStatus(201)).to.have.length(45);
+        expect(byStatus(409)).to.have.length(15);
+        expect(byStatus(409).every((r) => errorOf(r).code === 'insufficient_stock')).to.equal(true);
+        const item2 = (await api.as(nurse.token).get(`/inventory/${item.id}`)).body;
+        expect(item2.quantity).to.equal(0);
+        expect(item2.lots).to.deep.equal([]);
+        const after = byStatus(201).map((r) => r.body.quantityAfter as number);
+        expect(after.sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 45 }, (_, i) => i));
+        const { rows } = await testContext().knex.raw(
+          'select quantity from inventory_lots where item_id = ? order by lot',
+          [item.id],
+        );
+        expect(rows.map((r: { quantity: number }) => r.quantity)).to.deep.equal(lots.map(() => 0));
+      });
+    }
 
     it('dispenses FEFO across lots in one movement with a per-lot breakdown (201), and lists the ledger newest first', async () => {
       const item = await newItem();
