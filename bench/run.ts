@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { benchApi } from './api.js';
 import { benchEmail } from './email.js';
 import { benchFanout } from './fanout.js';
+import { benchInventory } from './inventory.js';
 import { benchJobs, benchJobsProfile } from './jobs.js';
 import { stopBenchDatabases, type BenchResult } from './lib.js';
 import { benchThumbnails } from './thumbnails.js';
@@ -22,6 +23,7 @@ const all: Record<string, () => Promise<BenchResult[]>> = {
   api: benchApi,
   fanout: benchFanout,
   thumbnails: benchThumbnails,
+  inventory: benchInventory,
 };
 /** Diagnostic runs, only when named. */
 const extra: Record<string, () => Promise<BenchResult[]>> = { 'jobs-profile': benchJobsProfile };

@@ -78,6 +78,8 @@ export interface Config {
   jobHistoryDays: number;
   /** pino log level. (Default: info; silent in tests) */
   logLevel: string;
+  /** Lots expiring within this many days are announced by the daily expiry alert. (Default: 30) */
+  inventoryExpiryAlertDays: number;
 }
 
 /** A configuration problem that names the variable at fault; start-up prints it and exits. */
@@ -244,5 +246,6 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     metricsToken: str(env, 'METRICS_TOKEN'),
     jobHistoryDays: int(env, 'JOB_HISTORY_DAYS', 14, 1, 3650),
     logLevel,
+    inventoryExpiryAlertDays: int(env, 'INVENTORY_EXPIRY_ALERT_DAYS', 30, 1, 365),
   };
 }

@@ -41,4 +41,20 @@ export const CONSTRAINT_ERRORS: Readonly<Record<string, ConstraintError>> = {
     code: 'duplicate',
     message: 'This appointment already has a visit.',
   },
+  // Stock never goes below zero: these CHECKs, not a read before the write, refuse an overdraft.
+  inventory_items_quantity_check: {
+    status: 409,
+    code: 'insufficient_stock',
+    message: 'There is not enough stock for this movement.',
+  },
+  inventory_lots_quantity_check: {
+    status: 409,
+    code: 'insufficient_stock',
+    message: 'There is not enough stock in this lot for this movement.',
+  },
+  inventory_items_sku_unique: {
+    status: 409,
+    code: 'duplicate',
+    message: 'A live inventory item already has this SKU.',
+  },
 };

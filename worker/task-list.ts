@@ -3,6 +3,7 @@ import type { TaskGroup } from './define-task.js';
 import { authTasks } from './tasks/auth/index.js';
 import { clinicTasks } from './tasks/clinic/index.js';
 import { coreTasks } from './tasks/core/index.js';
+import { inventoryTasks } from './tasks/inventory/index.js';
 import { opsTasks } from './tasks/ops/index.js';
 import { paymentsTasks } from './tasks/payments/index.js';
 import { prescriptionsTasks } from './tasks/prescriptions/index.js';
@@ -18,6 +19,7 @@ export const taskGroups: TaskGroup[] = [
   paymentsTasks,
   reportsTasks,
   prescriptionsTasks,
+  inventoryTasks,
   opsTasks,
 ];
 

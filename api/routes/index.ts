@@ -5,6 +5,7 @@ import { auditRoutes } from './audit/index.js';
 import { consoleRoutes } from './console/index.js';
 import { authRoutes } from './auth/index.js';
 import { doctorsRoutes } from './doctors/index.js';
+import { inventoryRoutes } from './inventory/index.js';
 import { mappingsRoutes } from './mappings/index.js';
 import { metricsRoutes } from './metrics/index.js';
 import { notificationsRoutes } from './notifications/index.js';
@@ -39,6 +40,7 @@ export const allRoutes: RouteDef[] = [
   ...paymentsRoutes,
   ...reportsRoutes,
   ...prescriptionsRoutes,
+  ...inventoryRoutes,
   ...reviewsRoutes,
   ...adminJobsRoutes,
   ...auditRoutes,

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
 import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
-import type { Actor, Role } from '../auth/actor.js';
+import { hasAnyGrant, type Actor, type Grant, type Role } from '../auth/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
 
 /**
@@ -171,4 +171,34 @@ export async function loadPatientFor(
     throw new NotFoundError('patient');
   }
   return row;
+}
+
+/** What a caller may do with inventory: read items and ledgers, manage items, book a kind of movement. */
+export type InventoryOperation = 'read' | 'manage' | 'receive' | 'dispense' | 'adjust' | 'return' | 'expire';
+
+const INVENTORY_MANAGERS: readonly Grant[] = ['inventory-manager', 'admin'];
+
+/**
+ * The inventory access policy, written once (routes take their `access` from it, the domain checks
+ * the movement kind against it): admins with the `inventory-manager` sub-role and admins manage
+ * items and book every movement; nurses read and dispense; staff, doctors and patients have no
+ * access at all (403). `admin` includes super-admins.
+ */
+export const INVENTORY_POLICY: Record<InventoryOperation, readonly Grant[]> = {
+  read: [...INVENTORY_MANAGERS, 'nurse'],
+  manage: INVENTORY_MANAGERS,
+  receive: INVENTORY_MANAGERS,
+  dispense: [...INVENTORY_MANAGERS, 'nurse'],
+  adjust: INVENTORY_MANAGERS,
+  return: INVENTORY_MANAGERS,
+  expire: INVENTORY_MANAGERS,
+};
+
+/** Whether the actor may perform an inventory operation. */
+export const mayInventory = (actor: Actor, op: InventoryOperation): boolean =>
+  hasAnyGrant(actor, INVENTORY_POLICY[op]);
+
+/** Throws 403 unless the actor may perform the inventory operation. */
+export function assertInventory(actor: Actor, op: InventoryOperation): void {
+  if (!mayInventory(actor, op)) throw new ForbiddenError();
 }

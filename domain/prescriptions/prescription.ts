@@ -6,6 +6,7 @@ import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { loadPatientFor, scopeFor, type Operation } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
+import type { DispensedEntry } from '../inventory/dispensed.js';
 
 export const PRESCRIPTION_STATUSES = ['active', 'expired', 'deleted'] as const;
 export type PrescriptionStatus = (typeof PRESCRIPTION_STATUSES)[number];
@@ -46,6 +47,8 @@ export interface MedicationRow {
 /** A prescription with its medications in order. */
 export interface Prescription extends PrescriptionRow {
   medications: MedicationRow[];
+  /** Inventory dispensed against it (loaded for the detail view only). */
+  dispensed?: DispensedEntry[];
 }
 
 /** Loads the medications of the given prescriptions, grouped by prescription id and ordered. */

@@ -3,6 +3,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { loadPatientFor } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
 import { recordAudit } from '../audit/record-audit.js';
+import { dispensedFor } from '../inventory/dispensed.js';
 import {
   AUDIT_ENTITY,
   loadVisiblePrescription,
@@ -13,7 +14,8 @@ import {
 import type { ListPatientPrescriptionsQuery } from './schemas.js';
 
 /**
- * Returns one prescription (any status: deleted ones are kept as history) with its medications.
+ * Returns one prescription (any status: deleted ones are kept as history) with its medications and
+ * what was dispensed against it from inventory.
  * 403 for roles without access to prescriptions, 404 when missing or not the caller's; audited.
  */
 export function getPrescription(actor: Actor, id: string): Promise<Prescription> {
@@ -24,7 +26,8 @@ export function getPrescription(actor: Actor, id: string): Promise<Prescription>
       { entity: AUDIT_ENTITY, entityId: id, action: 'read', outcome: 'success', patientId: row.patientId },
       trx,
     );
-    return (await withMedications(trx, [row]))[0];
+    const [prescription] = await withMedications(trx, [row]);
+    return { ...prescription, dispensed: (await dispensedFor(trx, [id])).get(id) ?? [] };
   });
 }
 

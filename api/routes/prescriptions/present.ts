@@ -21,5 +21,13 @@ export function presentPrescription(p: Prescription) {
     lastDoseAt: new Date(p.lastDoseAt).toISOString(),
     createdAt: new Date(p.createdAt).toISOString(),
     updatedAt: new Date(p.updatedAt).toISOString(),
+    ...(p.dispensed
+      ? {
+          dispensed: p.dispensed.map((d) => ({
+            ...d,
+            dispensedAt: new Date(d.dispensedAt).toISOString(),
+          })),
+        }
+      : {}),
   };
 }

@@ -1,5 +1,5 @@
 /** Response shapes of the prescriptions routes (TypeBox: the JSON Schema and the TypeScript type in one). */
-import { DateOnly, DateTime, StringEnum, Type, Uuid, type Static } from '../../../lib/schema.js';
+import { DateOnly, DateTime, Nullable, StringEnum, Type, Uuid, type Static } from '../../../lib/schema.js';
 import { PRESCRIPTION_STATUSES } from '../../../domain/prescriptions/prescription.js';
 
 export const Medication = Type.Object({
@@ -29,5 +29,20 @@ export const Prescription = Type.Object({
   lastDoseAt: Type.Optional(DateTime),
   createdAt: DateTime,
   updatedAt: DateTime,
+  dispensed: Type.Optional(
+    Type.Array(
+      Type.Object({
+        movementId: Uuid,
+        itemId: Uuid,
+        itemName: Type.String(),
+        unit: Type.String(),
+        quantity: Type.Integer({ minimum: 1 }),
+        lots: Type.Array(Type.Object({ lot: Type.String(), quantity: Type.Integer() })),
+        dispensedAt: DateTime,
+        dispensedBy: Nullable(Uuid),
+      }),
+      { description: 'What was dispensed from inventory against this prescription (detail only).' },
+    ),
+  ),
 });
 export type Prescription = Static<typeof Prescription>;
