@@ -2,6 +2,7 @@ import cors from '@koa/cors';
 import { Router, type RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
 import { HttpMethodEnum, koaBody } from 'koa-body';
+import { bodyReadError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { accessLog } from './middleware/access-log.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -33,7 +34,7 @@ const jsonBody = koaBody({
   jsonStrict: false,
   parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE],
   onError: (err) => {
-    throw err;
+    throw bodyReadError(err);
   },
 });
 

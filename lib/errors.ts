@@ -122,6 +122,31 @@ interface PgLikeError {
 }
 
 /**
+ * zlib and brotli decoder failures (`Z_DATA_ERROR`, `Z_BUF_ERROR`, `ERR__ERROR_FORMAT_PADDING_2`…):
+ * what a body declaring `Content-Encoding: gzip | deflate | br` gives when it is not really compressed.
+ */
+const isDecompressionError = (code: unknown): boolean =>
+  typeof code === 'string' &&
+  (/^Z_[A-Z_]+$/.test(code) || code.startsWith('ERR__ERROR_') || code.startsWith('ERR_BROTLI'));
+
+/**
+ * Translates an error met while reading a request body: a body that does not decode with its
+ * declared `Content-Encoding` is the client's fault (400 `malformed_body`); an unknown encoding is
+ * already a 415 from the body parser. Anything else passes through to {@link toAppError}.
+ */
+export function bodyReadError(err: unknown): unknown {
+  const e = (err ?? {}) as { code?: unknown };
+  if (isDecompressionError(e.code)) {
+    return new AppError(
+      400,
+      'malformed_body',
+      'The request body could not be decoded with its Content-Encoding.',
+    );
+  }
+  return err;
+}
+
+/**
  * Translates anything thrown into an {@link AppError}: ours pass through, PostgreSQL SQLSTATEs and
  * body-parser errors get their 4xx, and everything else becomes a 500 whose message is never sent.
  */
