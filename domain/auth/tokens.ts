@@ -51,7 +51,8 @@ export function issueToken(user: { id: string; role: Role; tokenGeneration: numb
 }
 
 /**
- * Verifies a bearer token and loads the current state of its user: signature, expiry, revocation
+ * Verifies a bearer token and loads the current state of its user: signature, expiry (a token
+ * without `exp` is refused), revocation
  * (logout), token generation (password change, suspension) and account status are all checked on
  * every request, so revocation is immediate.
  */
@@ -62,7 +63,14 @@ export async function authenticateToken(token: string): Promise<Actor> {
   } catch {
     throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
   }
-  if (!isUuid(claims.sub) || !isUuid(claims.jti) || typeof claims.gen !== 'number') {
+  // jsonwebtoken only checks `exp` when present: a token without one would never expire.
+  if (
+    !isUuid(claims.sub) ||
+    !isUuid(claims.jti) ||
+    typeof claims.gen !== 'number' ||
+    typeof claims.exp !== 'number' ||
+    !Number.isFinite(claims.exp)
+  ) {
     throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
   }
   const row = await db()
