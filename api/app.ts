@@ -8,6 +8,7 @@ import { accessLog } from './middleware/access-log.js';
 import { authenticate } from './middleware/authenticate.js';
 import { errorHandler } from './middleware/errors.js';
 import { requestId } from './middleware/request-id.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { API_PREFIX, buildOpenApi } from './openapi.js';
 import type { AppContext, AppState, RouteDef } from './route.js';
 import { allRoutes } from './routes/index.js';
@@ -49,6 +50,7 @@ export function createApp(opts: AppOptions): Koa<AppState> {
   // Only the address the nearest proxy saw is believed; earlier hops are client-controlled.
   app.maxIpsCount = 1;
   app.silent = true;
+  app.use(securityHeaders({ appUrl: opts.appUrl }));
   app.use(requestId(opts.logger));
   app.use(accessLog);
   app.use(errorHandler);
