@@ -106,6 +106,24 @@ export async function authenticateToken(token: string): Promise<Actor> {
     adminRoles: row.adminRoles ?? [],
     patientId: row.patientId ?? undefined,
     jti: claims.jti,
+    tokenGeneration: claims.gen,
     tokenExpiresAt: new Date(claims.exp * 1000),
   };
+}
+
+/**
+ * Whether the session an actor was authenticated with still stands: the account is active, its
+ * token generation unchanged (no password change, reset, suspension) and the token not logged
+ * out or expired. Long-lived responses (SSE streams) ask this when a revocation is announced.
+ */
+export async function isSessionCurrent(actor: Actor): Promise<boolean> {
+  if (!actor.jti || actor.tokenGeneration === undefined) return false;
+  if (actor.tokenExpiresAt && actor.tokenExpiresAt.getTime() <= Date.now()) return false;
+  const { rows } = await db().raw(
+    `select u.status = 'active' and u.token_generation = ?
+            and not exists (select 1 from revoked_tokens r where r.jti = ?::uuid) as current
+       from users u where u.id = ?::uuid`,
+    [actor.tokenGeneration, actor.jti, actor.userId],
+  );
+  return (rows as { current: boolean }[])[0]?.current === true;
 }
