@@ -137,8 +137,7 @@ export async function openStream(ctx: AppContext, actor: Actor, opts: OpenStream
   }
   const out = new PassThrough();
   const closers: (() => void)[] = [];
-  let keepalive: NodeJS.Timeout | undefined;
-  let expiry: NodeJS.Timeout | undefined;
+  const timers: { keepalive?: NodeJS.Timeout; expiry?: NodeJS.Timeout } = {};
   let ended = false;
   const write = (chunk: string) => {
     if (!ended) out.write(chunk);
@@ -158,8 +157,8 @@ export async function openStream(ctx: AppContext, actor: Actor, opts: OpenStream
       if (ended) return;
       if (reason) write(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
       ended = true;
-      clearInterval(keepalive);
-      clearTimeout(expiry);
+      clearInterval(timers.keepalive);
+      clearTimeout(timers.expiry);
       unregister(stream);
       for (const fn of closers.splice(0)) {
         try {
@@ -200,9 +199,12 @@ export async function openStream(ctx: AppContext, actor: Actor, opts: OpenStream
   }
   if (ended) return stream;
 
-  keepalive = setInterval(() => write(': keepalive\n\n'), opts.keepaliveMs ?? 15_000);
+  timers.keepalive = setInterval(() => write(': keepalive\n\n'), opts.keepaliveMs ?? 15_000);
   const untilExpiry = actor.tokenExpiresAt ? actor.tokenExpiresAt.getTime() - Date.now() : MAX_TIMER_MS;
-  expiry = setTimeout(() => stream.close('token_expired'), Math.max(0, Math.min(untilExpiry, MAX_TIMER_MS)));
+  timers.expiry = setTimeout(
+    () => stream.close('token_expired'),
+    Math.max(0, Math.min(untilExpiry, MAX_TIMER_MS)),
+  );
   ctx.res.once('close', () => stream.close());
   out.once('error', () => stream.close());
 
