@@ -89,8 +89,8 @@ export class UnsupportedMediaTypeError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'rate_limited', 'Too many attempts; try again later.', undefined, {
+  constructor(retryAfterSeconds: number, message = 'Too many attempts; try again later.') {
+    super(429, 'rate_limited', message, undefined, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     });
   }

@@ -33,9 +33,10 @@ export async function consumeRateLimit(
   key: string,
   limit: number,
   windowSeconds = RATE_WINDOW_SECONDS,
+  message?: string,
 ): Promise<void> {
   const { hits, retryAfter } = await hitRateLimit(key, windowSeconds);
-  if (hits > limit) throw new RateLimitedError(retryAfter);
+  if (hits > limit) throw new RateLimitedError(retryAfter, message);
 }
 
 /**
