@@ -14,6 +14,7 @@ import { benchFanout } from './fanout.js';
 import { benchJobs, benchJobsProfile } from './jobs.js';
 import { stopBenchDatabases, type BenchResult } from './lib.js';
 import { benchThumbnails } from './thumbnails.js';
+import { benchUploadMemory } from './upload-memory.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const all: Record<string, () => Promise<BenchResult[]>> = {
@@ -22,6 +23,7 @@ const all: Record<string, () => Promise<BenchResult[]>> = {
   api: benchApi,
   fanout: benchFanout,
   thumbnails: benchThumbnails,
+  'upload-memory': benchUploadMemory,
 };
 /** Diagnostic runs, only when named. */
 const extra: Record<string, () => Promise<BenchResult[]>> = { 'jobs-profile': benchJobsProfile };
