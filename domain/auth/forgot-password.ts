@@ -1,26 +1,14 @@
-import { createHash } from 'node:crypto';
 import { db } from '../../db/knex.js';
 import { addJob } from '../../db/jobs.js';
 import { withTransaction } from '../../db/transaction.js';
+import { queueEmailRequest } from './email-requests.js';
 
 /**
- * Starts a password reset for whatever address was typed: queues `start_password_reset`, and
- * nothing else. Known, unknown, removed and suspended addresses take exactly the same path (one
- * transaction, one keyed job), so neither the answer nor its timing tells whether the email has an
- * account; the job decides. The key is a hash of the address, so repeated requests before the job
- * runs collapse into one and no address appears in job keys.
+ * Starts a password reset for whatever address was typed: queues `start_password_reset` and
+ * nothing else, so known and unknown addresses cost the same (see {@link queueEmailRequest}).
  */
 export async function requestPasswordReset(email: string): Promise<void> {
-  const normalised = email.trim().toLowerCase();
-  const digest = createHash('sha256').update(normalised).digest('hex').slice(0, 32);
-  await withTransaction(async (trx) => {
-    await addJob(
-      trx,
-      'start_password_reset',
-      { email: normalised },
-      { jobKey: `start_password_reset:${digest}`, maxAttempts: 5 },
-    );
-  });
+  await queueEmailRequest('start_password_reset', email);
 }
 
 /**

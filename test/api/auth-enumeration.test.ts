@@ -48,21 +48,58 @@ describe('account enumeration', () => {
     ).to.equal(true);
   });
 
-  it('answers forgot-password for known and unknown emails in about the same time (30 requests each)', async function () {
+  it('does the same database work for an unverified and an unknown email on resend-verification (202 both)', async () => {
+    const email = uniqueEmail('unverified');
+    const registered = await request('POST', '/auth/register', {
+      body: { name: 'Not Yet', email, password: 'a perfectly fine password' },
+    });
+    expect(registered.status).to.equal(201);
+    await drainJobs();
+    const resend = (address: string) =>
+      request('POST', '/auth/resend-verification', {
+        body: { email: address },
+        headers: { 'x-forwarded-for': '192.0.2.11' },
+      });
+    const known = await statementsOf(() => resend(email));
+    await drainJobs();
+    const unknown = await statementsOf(() => resend(uniqueEmail('ghost')));
+    await drainJobs();
+    expect(unknown).to.deep.equal(known);
+    // The job still sends the unverified account its second link.
+    const { smtp } = testContext();
+    await smtp.waitFor(
+      email,
+      () => smtp.to(email).filter((m) => /confirm your email/i.test(m.subject)).length >= 2,
+    );
+  });
+
+  it('answers forgot-password for known and unknown emails in about the same time (30 pairs: median ratio within 1.5)', async function () {
     this.timeout(60_000);
     const users = await Promise.all(Array.from({ length: 30 }, () => createUser('patient')));
-    const times: { known: number[]; unknown: number[] } = { known: [], unknown: [] };
-    // Interleaved, so a burst of load on the machine hits both series alike.
+    // Back-to-back pairs in alternating order: a burst of load on the (shared) machine hits both
+    // halves of a pair alike, and the median of the per-pair ratios ignores the pairs it split.
+    const ratios: number[] = [];
+    const time = async (email: string, ip: string) => {
+      // The job a request queued runs in this process too: let it finish before timing the next.
+      await drainJobs();
+      const t0 = performance.now();
+      expect((await forgot(email, ip)).status).to.equal(202);
+      return performance.now() - t0;
+    };
     for (let i = 0; i < 30; i++) {
-      for (const kind of i % 2 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const)) {
-        const email = kind === 'known' ? users[i]!.email : uniqueEmail('ghost');
-        const t0 = performance.now();
-        expect((await forgot(email, `192.0.2.${100 + i}`)).status).to.equal(202);
-        times[kind].push(performance.now() - t0);
+      const ip = `192.0.2.${100 + i}`;
+      let known: number, unknown: number;
+      if (i % 2) {
+        known = await time(users[i]!.email, ip);
+        unknown = await time(uniqueEmail('ghost'), ip);
+      } else {
+        unknown = await time(uniqueEmail('ghost'), ip);
+        known = await time(users[i]!.email, ip);
       }
+      ratios.push(known / unknown);
     }
-    const [k, u] = [median(times.known), median(times.unknown)];
-    expect(Math.max(k, u) / Math.min(k, u), `medians ${k.toFixed(1)} vs ${u.toFixed(1)} ms`).to.be.below(1.5);
+    const ratio = median(ratios);
+    expect(ratio, `median known/unknown ratio ${ratio.toFixed(2)}`).to.be.within(1 / 1.5, 1.5);
     await drainJobs();
   });
 
