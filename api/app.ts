@@ -3,11 +3,13 @@ import { Router, type RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import { UnsupportedMediaTypeError } from '../lib/errors.js';
+import { bodyReadError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { accessLog } from './middleware/access-log.js';
 import { authenticate } from './middleware/authenticate.js';
 import { errorHandler } from './middleware/errors.js';
 import { requestId } from './middleware/request-id.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { API_PREFIX, buildOpenApi } from './openapi.js';
 import type { AppContext, AppState, RouteDef } from './route.js';
 import { allRoutes } from './routes/index.js';
@@ -34,7 +36,7 @@ const jsonBody = koaBody({
   jsonStrict: false,
   parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE],
   onError: (err) => {
-    throw err;
+    throw bodyReadError(err);
   },
 });
 
@@ -63,6 +65,7 @@ export function createApp(opts: AppOptions): Koa<AppState> {
   // Only the address the nearest proxy saw is believed; earlier hops are client-controlled.
   app.maxIpsCount = 1;
   app.silent = true;
+  app.use(securityHeaders({ appUrl: opts.appUrl }));
   app.use(requestId(opts.logger));
   app.use(accessLog);
   app.use(errorHandler);

@@ -15,6 +15,7 @@ import { benchInventory } from './inventory.js';
 import { benchJobs, benchJobsProfile } from './jobs.js';
 import { stopBenchDatabases, type BenchResult } from './lib.js';
 import { benchThumbnails } from './thumbnails.js';
+import { benchUploadMemory } from './upload-memory.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const all: Record<string, () => Promise<BenchResult[]>> = {
@@ -24,6 +25,7 @@ const all: Record<string, () => Promise<BenchResult[]>> = {
   fanout: benchFanout,
   thumbnails: benchThumbnails,
   inventory: benchInventory,
+  'upload-memory': benchUploadMemory,
 };
 /** Diagnostic runs, only when named. */
 const extra: Record<string, () => Promise<BenchResult[]>> = { 'jobs-profile': benchJobsProfile };

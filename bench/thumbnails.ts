@@ -27,6 +27,16 @@ interface ChildResult {
 
 /** Runs in the child: thumbnails every image in `dir` ROUNDS times with `side`'s code. */
 async function child(side: 'clinicflow' | 'bare', dir: string): Promise<ChildResult> {
+  // makeThumbnail reads its limits (IMAGE_MAX_PIXELS, IMAGE_CONCURRENCY) from the configuration.
+  const { loadConfig } = await import('../lib/config.js');
+  const { createLogger } = await import('../lib/logger.js');
+  const { setServices } = await import('../lib/services.js');
+  setServices({
+    config: loadConfig({}),
+    logger: createLogger('silent'),
+    mailer: undefined as never,
+    jwtSecret: '',
+  });
   const make =
     side === 'clinicflow'
       ? (await import('../domain/reports/make-thumbnail.js')).makeThumbnail

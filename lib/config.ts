@@ -58,6 +58,18 @@ export interface Config {
   authLockoutMinutes: number;
   /** Auth requests per IP per 15 minutes before 429. (Default: 300) */
   authRateLimitPerIp: number;
+  /** Registrations per IP per hour before 429; each one emails an address the caller chose. (Default: 20) */
+  registerRateLimitPerIp: number;
+  /** Server-Sent Event streams one user may hold open at once in one web process; the next is 429. (Default: 5) */
+  sseMaxStreamsPerUser: number;
+  /** Largest image (width × height) the thumbnail and avatar jobs decode; larger ones fail cleanly. (Default: 40000000) */
+  imageMaxPixels: number;
+  /** Images one process decodes at once (thumbnails, avatars); bounds their memory. (Default: 2) */
+  imageConcurrency: number;
+  /** Uploads (reports, avatars) per user per hour before 429 `rate_limited`. (Default: 100) */
+  uploadRateLimitPerHour: number;
+  /** Stored report bytes per patient (a patient user's own quota), in MB, before 413 `quota_exceeded`. (Default: 1024) */
+  uploadQuotaMb: number;
   /** Hours before an appointment at which reminders go out. (Default: 24,1) */
   appointmentReminderHours: number[];
   /** A patient may cancel until this many hours before the start; staff any time. (Default: 2) */
@@ -233,6 +245,12 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     authRateLimitPerAccount: int(env, 'AUTH_RATE_LIMIT_PER_ACCOUNT', 10, 1, 100000),
     authRateLimitPerIp: int(env, 'AUTH_RATE_LIMIT_PER_IP', 300, 1, 1000000),
     authLockoutMinutes: int(env, 'AUTH_LOCKOUT_MINUTES', nodeEnv === 'development' ? 1 : 15, 1, 24 * 60),
+    registerRateLimitPerIp: int(env, 'REGISTER_RATE_LIMIT_PER_IP', 20, 1, 1000000),
+    sseMaxStreamsPerUser: int(env, 'SSE_MAX_STREAMS_PER_USER', 5, 1, 1000),
+    imageMaxPixels: int(env, 'IMAGE_MAX_PIXELS', 40_000_000, 1_000_000, 268_402_689),
+    imageConcurrency: int(env, 'IMAGE_CONCURRENCY', 2, 1, 64),
+    uploadRateLimitPerHour: int(env, 'UPLOAD_RATE_LIMIT_PER_HOUR', 100, 1, 1000000),
+    uploadQuotaMb: int(env, 'UPLOAD_QUOTA_MB', 1024, 1, 100 * 1024 * 1024),
     appointmentReminderHours,
     patientCancelCutoffHours: int(env, 'PATIENT_CANCEL_CUTOFF_HOURS', 2, 0, 24 * 14),
     autoNoShowMinutes: int(env, 'AUTO_NO_SHOW_MINUTES', 60, 0, 24 * 60),

@@ -91,8 +91,8 @@ export class UnsupportedMediaTypeError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'rate_limited', 'Too many attempts; try again later.', undefined, {
+  constructor(retryAfterSeconds: number, message = 'Too many attempts; try again later.') {
+    super(429, 'rate_limited', message, undefined, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     });
   }
@@ -113,6 +113,31 @@ interface PgLikeError {
   expose?: boolean;
   type?: string;
   message?: string;
+}
+
+/**
+ * zlib and brotli decoder failures (`Z_DATA_ERROR`, `Z_BUF_ERROR`, `ERR__ERROR_FORMAT_PADDING_2`…):
+ * what a body declaring `Content-Encoding: gzip | deflate | br` gives when it is not really compressed.
+ */
+const isDecompressionError = (code: unknown): boolean =>
+  typeof code === 'string' &&
+  (/^Z_[A-Z_]+$/.test(code) || code.startsWith('ERR__ERROR_') || code.startsWith('ERR_BROTLI'));
+
+/**
+ * Translates an error met while reading a request body: a body that does not decode with its
+ * declared `Content-Encoding` is the client's fault (400 `malformed_body`); an unknown encoding is
+ * already a 415 from the body parser. Anything else passes through to {@link toAppError}.
+ */
+export function bodyReadError(err: unknown): unknown {
+  const e = (err ?? {}) as { code?: unknown };
+  if (isDecompressionError(e.code)) {
+    return new AppError(
+      400,
+      'malformed_body',
+      'The request body could not be decoded with its Content-Encoding.',
+    );
+  }
+  return err;
 }
 
 /**

@@ -78,6 +78,9 @@ export const mochaHooks = {
       BCRYPT_ROUNDS: '4',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       AUTH_RATE_LIMIT_PER_IP: '100000',
+      // Whole-suite traffic comes from one address and a handful of users; limit tests lower these.
+      REGISTER_RATE_LIMIT_PER_IP: '100000',
+      UPLOAD_RATE_LIMIT_PER_HOUR: '100000',
       // Rate-limit tests simulate distinct clients with X-Forwarded-For.
       TRUST_PROXY: 'true',
       STRIPE_SECRET_KEY: 'sk_test_clinicflow',

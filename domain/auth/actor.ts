@@ -17,6 +17,8 @@ export interface Actor {
   patientId?: string;
   /** Token id, for logout. */
   jti?: string;
+  /** The token's generation claim; a password change or suspension makes it stale. */
+  tokenGeneration?: number;
   tokenExpiresAt?: Date;
   ip?: string;
   requestId?: string;

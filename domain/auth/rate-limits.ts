@@ -13,13 +13,11 @@ interface WindowRow {
 }
 
 /**
- * Counts one hit on `key` in the current fixed window (one atomic upsert, safe across processes)
- * and returns the new count and the seconds until the window ends.
+ * Counts one hit on `key` in the current fixed window of `windowSeconds` (one atomic upsert, safe
+ * across processes) and returns the new count and the seconds until the window ends.
+ * (Default window: 15 minutes)
  */
-export async function hitRateLimit(
-  key: string,
-  windowSeconds: number = RATE_WINDOW_SECONDS,
-): Promise<WindowRow> {
+export async function hitRateLimit(key: string, windowSeconds = RATE_WINDOW_SECONDS): Promise<WindowRow> {
   const { rows } = await db().raw(
     `insert into rate_limits (key, window_start, hits)
      values (?, date_bin(make_interval(secs => ?), now(), timestamptz 'epoch'), 1)
@@ -30,14 +28,18 @@ export async function hitRateLimit(
   return rows[0] as WindowRow;
 }
 
-/** Counts a request on `key` and throws 429 `rate_limited` (with Retry-After) once it exceeds `limit`. */
+/**
+ * Counts a request on `key` and throws 429 `rate_limited` (with Retry-After) once it exceeds `limit`
+ * in the window. (Default window: 15 minutes)
+ */
 export async function consumeRateLimit(
   key: string,
   limit: number,
-  windowSeconds: number = RATE_WINDOW_SECONDS,
+  windowSeconds = RATE_WINDOW_SECONDS,
+  message?: string,
 ): Promise<void> {
   const { hits, retryAfter } = await hitRateLimit(key, windowSeconds);
-  if (hits > limit) throw new RateLimitedError(retryAfter);
+  if (hits > limit) throw new RateLimitedError(retryAfter, message);
 }
 
 /**

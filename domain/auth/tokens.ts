@@ -51,7 +51,8 @@ export function issueToken(user: { id: string; role: Role; tokenGeneration: numb
 }
 
 /**
- * Verifies a bearer token and loads the current state of its user: signature, expiry, revocation
+ * Verifies a bearer token and loads the current state of its user: signature, expiry (a token
+ * without `exp` is refused), revocation
  * (logout), token generation (password change, suspension) and account status are all checked on
  * every request, so revocation is immediate.
  */
@@ -62,7 +63,14 @@ export async function authenticateToken(token: string): Promise<Actor> {
   } catch {
     throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
   }
-  if (!isUuid(claims.sub) || !isUuid(claims.jti) || typeof claims.gen !== 'number') {
+  // jsonwebtoken only checks `exp` when present: a token without one would never expire.
+  if (
+    !isUuid(claims.sub) ||
+    !isUuid(claims.jti) ||
+    typeof claims.gen !== 'number' ||
+    typeof claims.exp !== 'number' ||
+    !Number.isFinite(claims.exp)
+  ) {
     throw new UnauthorizedError('unauthorized', 'The token is invalid or expired.');
   }
   const row = await db()
@@ -98,6 +106,24 @@ export async function authenticateToken(token: string): Promise<Actor> {
     adminRoles: row.adminRoles ?? [],
     patientId: row.patientId ?? undefined,
     jti: claims.jti,
+    tokenGeneration: claims.gen,
     tokenExpiresAt: new Date(claims.exp * 1000),
   };
+}
+
+/**
+ * Whether the session an actor was authenticated with still stands: the account is active, its
+ * token generation unchanged (no password change, reset, suspension) and the token not logged
+ * out or expired. Long-lived responses (SSE streams) ask this when a revocation is announced.
+ */
+export async function isSessionCurrent(actor: Actor): Promise<boolean> {
+  if (!actor.jti || actor.tokenGeneration === undefined) return false;
+  if (actor.tokenExpiresAt && actor.tokenExpiresAt.getTime() <= Date.now()) return false;
+  const { rows } = await db().raw(
+    `select u.status = 'active' and u.token_generation = ?
+            and not exists (select 1 from revoked_tokens r where r.jti = ?::uuid) as current
+       from users u where u.id = ?::uuid`,
+    [actor.tokenGeneration, actor.jti, actor.userId],
+  );
+  return (rows as { current: boolean }[])[0]?.current === true;
 }

@@ -4,6 +4,7 @@ import { BadRequestError } from '../../lib/errors.js';
 import { loadUserView, type UserView } from '../users/user-view.js';
 import { recordSecurityEvent, type RequestMeta } from './audit.js';
 import { queueVerificationEmail } from './register.js';
+import { queueEmailRequest } from './email-requests.js';
 import { hashLinkToken } from './secrets.js';
 
 /**
@@ -47,17 +48,37 @@ export async function verifyEmail(token: string, meta: RequestMeta = {}): Promis
 }
 
 /**
- * Sends a fresh verification link to an unverified account, voiding the previous link. Answers the
- * same whether or not the email belongs to an account (no enumeration), so it returns nothing.
+ * Sends a fresh verification link to an unverified account, voiding the previous link: queues
+ * `resend_verification` and nothing else, so the answer and its timing are the same whether or not
+ * the email belongs to an account (see {@link queueEmailRequest}).
  */
 export async function resendVerification(email: string): Promise<void> {
+  await queueEmailRequest('resend_verification', email);
+}
+
+/**
+ * The job's half of a resend request: for an unverified, not suspended or removed account, voids
+ * the previous link and queues a new one; for any other address, nothing. Safe to run twice: a
+ * link created at or after `requestedAt` means this request was already handled.
+ */
+export async function startVerificationResend(
+  email: string,
+  requestedAt: Date,
+): Promise<'started' | 'skipped'> {
   const user = await db()('users')
     .whereRaw('lower(email) = lower(?)', [email])
     .first('id', 'emailVerified', 'status');
-  if (!user || user.emailVerified || user.status === 'removed' || user.status === 'suspended') return;
-  await withTransaction(async (trx) => {
+  if (!user || user.emailVerified || user.status === 'removed' || user.status === 'suspended')
+    return 'skipped';
+  return withTransaction(async (trx) => {
     // Serialises concurrent resends of one account, so the one-live-link index never trips.
     await trx('users').where({ id: user.id }).forUpdate().first('id');
+    const handled = await trx('emailVerifications')
+      .where({ userId: user.id })
+      .where('createdAt', '>=', requestedAt)
+      .first('id');
+    if (handled) return 'skipped';
     await queueVerificationEmail(trx, user.id as string);
+    return 'started';
   });
 }

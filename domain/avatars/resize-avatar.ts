@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { queueObjectDeletion } from '../files/delete-stored-object.js';
 import { Readable } from 'node:stream';
-import sharp from 'sharp';
 import { db } from '../../db/knex.js';
 import { withTransaction } from '../../db/transaction.js';
+import { openImage, withImageSlot } from '../../lib/images.js';
 import { services } from '../../lib/services.js';
 import { storage, StorageNotFoundError } from '../../lib/storage.js';
 import { readObject } from '../reports/make-report-thumbnail.js';
@@ -36,11 +36,13 @@ export async function resizeAvatar(userId: string, key: string): Promise<'ready'
   }
   let picture: Buffer;
   try {
-    picture = await sharp(original, { failOn: 'error', limitInputPixels: 100_000_000 })
-      .autoOrient()
-      .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: 'cover', position: 'attention' })
-      .webp({ quality: 82 })
-      .toBuffer();
+    picture = await withImageSlot(() =>
+      openImage(original)
+        .autoOrient()
+        .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: 'cover', position: 'attention' })
+        .webp({ quality: 82 })
+        .toBuffer(),
+    );
   } catch (err) {
     // Retrying cannot make undecodable bytes decodable: record it instead of failing the job.
     return recordFailure(userId, key, `The picture could not be decoded: ${(err as Error).message}`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { discardUnreferencedObject, queueObjectDeletion } from '../files/delete-stored-object.js';
+import { takeUploadSlot } from '../files/upload-limits.js';
 import type { IncomingMessage } from 'node:http';
 import { addJob } from '../../db/jobs.js';
 import { withTransaction } from '../../db/transaction.js';
@@ -18,6 +19,7 @@ export async function uploadAvatar(
   actor: Actor,
   body: IncomingMessage,
 ): Promise<{ avatarStatus: 'pending' }> {
+  await takeUploadSlot(actor);
   const { file } = await receiveUpload(body, {
     fileField: 'image',
     maxBytes: avatarMaxBytes(services().config.uploadMaxBytes),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { db } from '../../db/knex.js';
+import { listenConnectionString } from '../../db/listen-connection.js';
 import { PgListener } from '../../lib/pg-listener.js';
 import { services } from '../../lib/services.js';
 import { onShutdown } from '../../lib/shutdown.js';
@@ -34,18 +34,6 @@ export async function publishQueueChange(
 }
 
 let listener: PgListener | undefined;
-
-/**
- * The connection string of the process's database, read from the Knex pool's configuration: it is
- * also right when the database is the embedded one (DATABASE_URL unset).
- */
-function listenConnectionString(): string {
-  const conn = (db().client as { config: Knex.Config }).config.connection as
-    string | { connectionString?: string } | undefined;
-  const url = typeof conn === 'string' ? conn : conn?.connectionString;
-  if (!url) throw new Error('the database connection has no connection string to LISTEN with');
-  return url;
-}
 
 function queueListener(): PgListener {
   if (!listener) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { discardUnreferencedObject } from '../files/delete-stored-object.js';
+import { assertQuotaRoom, reserveQuota, takeUploadSlot } from '../files/upload-limits.js';
 import type { IncomingMessage } from 'node:http';
 import { addJob } from '../../db/jobs.js';
 import { withTransaction } from '../../db/transaction.js';
@@ -34,8 +35,9 @@ function validateFields(fields: Record<string, string>): { title: string; kind: 
 
 /**
  * Stores an uploaded report for a patient from a multipart body (`file`, `title`, `kind`) and
- * queues its thumbnail. Access is checked before a byte is read; the type is decided by the file's
- * content; the row, its audit entry and the thumbnail job commit together. If anything after the
+ * queues its thumbnail. Access, the uploader's hourly limit (429) and the patient's quota (413) are
+ * checked before a byte is read, the quota again under a lock once the size is known; the type is
+ * decided by the file's content; the row, its audit entry and the thumbnail job commit together. If anything after the
  * upload fails, the stored object is removed again.
  */
 export async function uploadReport(
@@ -44,6 +46,8 @@ export async function uploadReport(
   body: IncomingMessage,
 ): Promise<ReportRow> {
   await loadPatientFor(actor, patientId, 'reports', 'write');
+  await takeUploadSlot(actor);
+  await assertQuotaRoom(patientId);
   const { fields, file } = await receiveUpload(body, {
     fileField: 'file',
     maxBytes: services().config.uploadMaxBytes,
@@ -57,6 +61,7 @@ export async function uploadReport(
     return await withTransaction(async (trx) => {
       // Re-checked inside the transaction: the patient may have been removed during a long upload.
       await loadPatientFor(actor, patientId, 'reports', 'write', trx);
+      await reserveQuota(trx, patientId, file.size);
       const thumbnailStatus = THUMBNAIL_TYPES.includes(file.contentType) ? 'pending' : 'none';
       const [row] = (await trx('reports')
         .insert({

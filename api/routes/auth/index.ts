@@ -8,7 +8,7 @@ import { registerUser } from '../../../domain/auth/register.js';
 import { resetPassword } from '../../../domain/auth/reset-password.js';
 import { resendVerification, verifyEmail } from '../../../domain/auth/verify-email.js';
 import { services } from '../../../lib/services.js';
-import { authIpLimit } from '../../middleware/rate-limit.js';
+import { authIpLimit, registerIpLimit } from '../../middleware/rate-limit.js';
 import type { AppContext } from '../../route.js';
 import { defineRoutes, route } from '../../route.js';
 import { presentUser } from '../users/present.js';
@@ -42,7 +42,7 @@ export const authRoutes = defineRoutes([
     summary: 'Register a patient (active once the email is verified) or a doctor (pending until approved)',
     tags: ['auth'],
     access: 'public',
-    before: [authIpLimit],
+    before: [authIpLimit, registerIpLimit],
     status: 201,
     body: RegisterInput,
     response: User,
