@@ -48,6 +48,7 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
       if (r.access !== 'authenticated') responses['403'] = errorResponse('Role not allowed');
     }
     if (p.includes('{')) responses['404'] = errorResponse('Not found or not visible to the caller');
+    responses['503'] = errorResponse('Database unavailable (`database_unavailable`, with Retry-After)');
     const op: Record<string, unknown> = {
       operationId: r.operationId,
       summary: r.summary,

@@ -11,8 +11,11 @@ import { resolveJwtSecret } from '../lib/jwt-secret.js';
 import { createLogger } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
+import { setReadinessCheck } from '../lib/readiness.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
 import { startWorker, type WorkerHandle } from '../worker/index.js';
+import { buildTaskList } from '../worker/task-list.js';
+import { faultProbeTask } from '../worker/tasks/ops/fault_probe.js';
 import { workerExtensions, webMiddleware } from './extensions.js';
 
 export interface BootOptions {
@@ -65,7 +68,7 @@ export async function boot(opts: BootOptions): Promise<void> {
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
     databaseUrl = await ensureDatabase(embedded.url, 'clinicflow');
   }
-  const knex = connectDatabase(databaseUrl, config.databasePoolSize);
+  const knex = connectDatabase(databaseUrl, config.databasePoolSize, logger);
   const jwtSecret = await resolveJwtSecret(config);
   const mailer = createMailer({
     smtpUrl: config.smtpUrl,
@@ -89,7 +92,15 @@ export async function boot(opts: BootOptions): Promise<void> {
       concurrency: config.workerConcurrency,
       logger,
       onEvents: workerExtensions(config, logger),
+      taskList: config.faultProbeTask
+        ? { ...buildTaskList(), [faultProbeTask.name]: faultProbeTask.run }
+        : undefined,
+      restartMinMs: config.workerRestartMinMs,
+      restartMaxMs: config.workerRestartMaxMs,
     });
+    // A process meant to run a worker is not ready while its runner is dead or restarting.
+    const handle = worker;
+    setReadinessCheck('worker', () => handle.isAlive());
   }
   if (opts.web) {
     const app = createApp({

@@ -1,5 +1,6 @@
 import { db } from '../../../db/knex.js';
-import { AppError, NotFoundError } from '../../../lib/errors.js';
+import { AppError, DatabaseUnavailableError, NotFoundError } from '../../../lib/errors.js';
+import { failingReadinessChecks } from '../../../lib/readiness.js';
 import { defineRoutes, type AppContext } from '../../route.js';
 import { objectSchema } from '../../schemas.js';
 import { docsAsset, docsInit, docsPage } from './docs.js';
@@ -22,7 +23,7 @@ export const opsRoutes = defineRoutes([
     path: '/readyz',
     unprefixed: true,
     operationId: 'getReadiness',
-    summary: 'The database is reachable',
+    summary: 'The database is reachable and, where this process runs a worker, its runner is alive',
     tags: ['ops'],
     access: 'public',
     response: objectSchema({ status: { const: 'ok' } }, ['status']),
@@ -30,7 +31,13 @@ export const opsRoutes = defineRoutes([
       try {
         await db().raw('select 1');
       } catch {
-        throw new AppError(503, 'database_unavailable', 'The database is not reachable.');
+        throw new DatabaseUnavailableError();
+      }
+      const failing = failingReadinessChecks();
+      if (failing.length) {
+        throw new AppError(503, 'not_ready', `Not ready: ${failing.join(', ')} not running.`, undefined, {
+          'Retry-After': '5',
+        });
       }
       return { status: 'ok' };
     },
