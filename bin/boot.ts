@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { format } from 'node:util';
 import pg from 'pg';
 import { createApp } from '../api/app.js';
 import { ensureSuperAdmin } from '../domain/auth/ensure-super-admin.js';
@@ -58,6 +59,12 @@ export async function boot(opts: BootOptions): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Libraries that print straight to the console (graphile-worker's console.trace of a worker that
+  // lost its connection, its batch retry messages) go through the structured log too.
+  const consoleLog = logger.child({ component: 'console' });
+  console.error = (...args: unknown[]) => consoleLog.error({ detail: format(...args) }, 'console.error');
+  console.warn = (...args: unknown[]) => consoleLog.warn({ detail: format(...args) }, 'console.warn');
+  console.trace = (...args: unknown[]) => consoleLog.warn({ detail: format(...args) }, 'console.trace');
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {

@@ -30,11 +30,12 @@ export async function freePort(): Promise<number> {
  */
 export async function startEmbeddedPostgres(
   dir: string,
-  opts: { persistent?: boolean } = {},
+  opts: { persistent?: boolean; port?: number } = {},
 ): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
   mkdirSync(path.dirname(databaseDir), { recursive: true });
-  const port = await freePort();
+  // A fixed port lets a fault test stop the cluster and start it again where clients expect it.
+  const port = opts.port ?? (await freePort());
   const password = 'clinicflow';
   const pg = new EmbeddedPostgres({
     databaseDir,

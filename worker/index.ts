@@ -117,9 +117,24 @@ interface RunnerSlot {
   alive: boolean;
   /** stop() asked this runner to stop (so its shutdown is not a death). */
   stopRequested: boolean;
-  /** runner.promise settled: no job of it runs any more. */
+  /** runner.promise settled (no job of it runs any more), or the runner was given up on. */
   exited: Promise<void>;
+  /** Settles `exited` for a runner whose shutdown hangs. */
+  abandon: () => void;
+  /** Set once the supervisor has handled the exit. */
+  exitHandled: boolean;
+  watchdog?: NodeJS.Timeout;
 }
+
+/**
+ * How long a dead runner gets to finish its own shutdown before it is killed (graphile-worker's
+ * forceful shutdown), and how long after that before it is given up on. A pool whose completion batch
+ * failed can wait forever on that batch (graphile-worker 0.17), so the wait must be bounded.
+ */
+const DEAD_RUNNER_GRACE_MS = 5000;
+const DEAD_RUNNER_KILL_MS = 10_000;
+/** A requested stop (SIGTERM) waits this long for running jobs before the runner is killed. */
+const STOP_GRACE_MS = 20_000;
 
 /**
  * Runs graphile-worker with clinicflow's task list and crontab, and keeps it running.
@@ -219,16 +234,23 @@ class WorkerSupervisor implements WorkerHandle {
       logger: workerLogger(this.log),
       preset: this.opts.preset ?? WORKER_PRESET,
     });
+    let abandon: () => void = () => undefined;
+    const abandoned = new Promise<void>((resolve) => (abandon = resolve));
     const slot: RunnerSlot = {
       runner,
       poolIds: this.launchingPoolIds,
       startedAt: Date.now(),
       alive: true,
       stopRequested: false,
-      exited: runner.promise.then(
-        () => undefined,
-        () => undefined,
-      ),
+      exited: Promise.race([
+        runner.promise.then(
+          () => undefined,
+          () => undefined,
+        ),
+        abandoned,
+      ]),
+      abandon,
+      exitHandled: false,
     };
     this.slot = slot;
     this.state = this.stopping ? 'stopping' : 'running';
@@ -246,10 +268,36 @@ class WorkerSupervisor implements WorkerHandle {
     if (this.state === 'running') this.state = 'restarting';
     this.log.error({ poolIds, reason }, 'worker runner died; it will be restarted');
     this.lifecycle.emit('died', { poolIds, reason });
+    this.bound(slot);
+  }
+
+  /** Bounds the wait for a runner's exit: kill after a grace period, then give up on it. */
+  private bound(slot: RunnerSlot, graceMs = DEAD_RUNNER_GRACE_MS): void {
+    if (slot.watchdog) return;
+    slot.watchdog = setTimeout(() => {
+      this.log.warn(
+        { poolIds: [...slot.poolIds] },
+        'the worker runner did not finish its shutdown; killing it',
+      );
+      const giveUp = setTimeout(() => {
+        this.log.warn(
+          { poolIds: [...slot.poolIds] },
+          'the worker runner is still shutting down; giving up on it',
+        );
+        slot.abandon();
+      }, DEAD_RUNNER_KILL_MS);
+      void slot.runner
+        .kill()
+        .catch(() => undefined)
+        .then(() => slot.exited)
+        .finally(() => clearTimeout(giveUp));
+    }, graceMs);
+    void slot.exited.then(() => clearTimeout(slot.watchdog));
   }
 
   private exited(slot: RunnerSlot): void {
-    if (slot.stopRequested || this.stopping) return;
+    if (slot.exitHandled || slot.stopRequested || this.stopping) return;
+    slot.exitHandled = true;
     this.died(slot, this.lastError ?? 'runner exited');
     // A runner that lived longer than the longest delay starts the backoff afresh.
     if (Date.now() - slot.startedAt > this.maxMs) this.failures = 0;
