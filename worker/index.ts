@@ -127,12 +127,12 @@ interface RunnerSlot {
 }
 
 /**
- * How long a dead runner gets to finish its own shutdown before it is killed (graphile-worker's
- * forceful shutdown), and how long after that before it is given up on. A pool whose completion batch
- * failed can wait forever on that batch (graphile-worker 0.17), so the wait must be bounded.
+ * How long a dead runner gets to finish its own shutdown before it is given up on, and how long a
+ * killed runner gets before the same. A pool whose completion batch failed can wait for ever on that
+ * batch (graphile-worker 0.17), so the waits must be bounded.
  */
-const DEAD_RUNNER_GRACE_MS = 5000;
-const DEAD_RUNNER_KILL_MS = 10_000;
+const DEAD_RUNNER_GRACE_MS = 2000;
+const DEAD_RUNNER_KILL_MS = 8000;
 /** A requested stop (SIGTERM) waits this long for running jobs before the runner is killed. */
 const STOP_GRACE_MS = 20_000;
 
@@ -271,27 +271,32 @@ class WorkerSupervisor implements WorkerHandle {
     this.bound(slot);
   }
 
-  /** Bounds the wait for a runner's exit: kill after a grace period, then give up on it. */
-  private bound(slot: RunnerSlot, graceMs = DEAD_RUNNER_GRACE_MS): void {
+  /**
+   * Bounds the wait for a runner's exit. A dead runner is given up on after a short grace: what it
+   * still waits for is a completion batch that failed and will never settle, and its locked jobs are
+   * released by the next runner anyway. A runner asked to stop is killed (graphile-worker's forceful
+   * shutdown fails its running jobs so they retry) after a longer grace, then given up on.
+   */
+  private bound(slot: RunnerSlot, kill = false): void {
     if (slot.watchdog) return;
-    slot.watchdog = setTimeout(() => {
-      this.log.warn(
-        { poolIds: [...slot.poolIds] },
-        'the worker runner did not finish its shutdown; killing it',
-      );
-      const giveUp = setTimeout(() => {
-        this.log.warn(
-          { poolIds: [...slot.poolIds] },
-          'the worker runner is still shutting down; giving up on it',
-        );
-        slot.abandon();
-      }, DEAD_RUNNER_KILL_MS);
-      void slot.runner
-        .kill()
-        .catch(() => undefined)
-        .then(() => slot.exited)
-        .finally(() => clearTimeout(giveUp));
-    }, graceMs);
+    slot.watchdog = setTimeout(
+      () => {
+        const poolIds = [...slot.poolIds];
+        if (!kill) {
+          this.log.warn({ poolIds }, 'the dead worker runner did not finish its shutdown; giving up on it');
+          slot.abandon();
+          return;
+        }
+        this.log.warn({ poolIds }, 'the worker runner did not finish its drain; killing it');
+        const giveUp = setTimeout(slot.abandon, DEAD_RUNNER_KILL_MS);
+        void slot.runner
+          .kill()
+          .catch(() => undefined)
+          .then(() => slot.exited)
+          .finally(() => clearTimeout(giveUp));
+      },
+      kill ? STOP_GRACE_MS : DEAD_RUNNER_GRACE_MS,
+    );
     void slot.exited.then(() => clearTimeout(slot.watchdog));
   }
 
@@ -299,8 +304,6 @@ class WorkerSupervisor implements WorkerHandle {
     if (slot.exitHandled || slot.stopRequested || this.stopping) return;
     slot.exitHandled = true;
     this.died(slot, this.lastError ?? 'runner exited');
-    // A runner that lived longer than the longest delay starts the backoff afresh.
-    if (Date.now() - slot.startedAt > this.maxMs) this.failures = 0;
     this.scheduleRestart();
   }
 
@@ -321,6 +324,8 @@ class WorkerSupervisor implements WorkerHandle {
       // Fail fast while the database is away, before graphile-worker builds a runner.
       await this.pool.query('select 1');
       await this.launch();
+      // The database answered: the next death starts the backoff afresh.
+      this.failures = 0;
       this.log.info({ restarts: this.restarts, poolIds: [...this.slot!.poolIds] }, 'worker runner restarted');
     } catch (err) {
       this.lastError = errorText(err);
@@ -358,9 +363,12 @@ class WorkerSupervisor implements WorkerHandle {
         if (slot.alive) {
           slot.stopRequested = true;
           slot.alive = false;
-          await slot.runner
-            .stop()
-            .catch((err) => this.log.warn({ err: errorText(err) }, 'runner stop failed'));
+          // The drain waits for running jobs; if the database goes away meanwhile it may hang: bound it.
+          this.bound(slot, true);
+          await Promise.race([
+            slot.runner.stop().catch((err) => this.log.warn({ err: errorText(err) }, 'runner stop failed')),
+            slot.exited,
+          ]);
         }
         await slot.exited;
       }
