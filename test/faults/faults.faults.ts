@@ -5,7 +5,7 @@
  * themselves (no restart). Prints a table of faults × outcome.
  *
  * Run with `npm run test:faults` (builds first). Uses PostgreSQL on 127.0.0.1:5432 when it answers
- * (or TEST_DATABASE_URL's server), else an embedded one; the server-stop case always uses an embedded
+ * and has ≥ 40 free connections (or TEST_DATABASE_URL's server), else an embedded one; the server-stop case always uses an embedded
  * PostgreSQL of its own so it can stop and start it.
  */
 import { randomBytes } from 'node:crypto';
@@ -60,13 +60,22 @@ interface Outcome {
 const run = randomBytes(3).toString('hex');
 const outcomes: Outcome[] = [];
 
-async function reachable(url: string): Promise<boolean> {
+/**
+ * Whether the server at `url` answers and has room for this suite (≈ 40 connections: a web and a
+ * worker process with their pools, plus the checks). A shared development server that is nearly full
+ * would fail the suite for reasons that have nothing to do with clinicflow.
+ */
+async function usable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
+    const { rows } = await client.query(
+      `select current_setting('max_connections')::int - (select count(*) from pg_stat_activity)::int as free`,
+    );
     await client.end();
-    return true;
+    return rows[0].free >= 40;
   } catch {
+    await client.end().catch(() => undefined);
     return false;
   }
 }
@@ -326,8 +335,11 @@ describe('fault injection: processes of the production build recover by themselv
     tmpDir = mkdtempSync(path.join(os.tmpdir(), 'clinicflow-faults-'));
     chmodSync(tmpDir, 0o755);
     const candidate = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    if (await reachable(candidate)) adminUrl = candidate;
-    else {
+    if (await usable(candidate)) {
+      adminUrl = candidate;
+      console.log(`  using PostgreSQL at ${new URL(candidate).host}`);
+    } else {
+      console.log(`  ${new URL(candidate).host} unreachable or nearly full: using an embedded PostgreSQL`);
       const e = await startEmbeddedPostgres(path.join(tmpDir, 'pg-main'), { persistent: false });
       embedded.push(e);
       adminUrl = e.url;

@@ -10,6 +10,7 @@ import type { Task } from 'graphile-worker';
 import pg from 'pg';
 import { workerExtensions } from '../../bin/extensions.js';
 import { FAULT_PROBE_TABLES_SQL } from '../../domain/jobs/fault-probe.js';
+import { jobStats } from '../../domain/jobs/job-stats.js';
 import { createLogger } from '../../lib/logger.js';
 import { setReadinessCheck } from '../../lib/readiness.js';
 import { startWorker, type WorkerHandle } from '../../worker/index.js';
@@ -78,7 +79,8 @@ describe('self-healing worker', () => {
         taskList: { [task]: probe },
         crontab: '',
         applicationName: appName,
-        restartMinMs: 300,
+        // Leaves a window of seconds between the death and the restart to look at.
+        restartMinMs: 3000,
         onEvents: workerExtensions(testContext().config, logger, { heartbeatMs: 100, historyFlushMs: 50 }),
       });
       const h = handle;
@@ -86,6 +88,8 @@ describe('self-healing worker', () => {
       const [deadPoolId] = h.status().livePoolIds;
       expect(deadPoolId).to.be.a('string');
       expect((await request('GET', '/readyz')).status).to.equal(200);
+      const staleSeconds = testContext().config.workerStaleSeconds;
+      const liveBefore = (await jobStats(knex(), staleSeconds)).liveWorkers;
 
       const { rows } = await knex().raw(`select (graphile_worker.add_job(?, '{}'::json)).id::text as id`, [
         task,
@@ -124,6 +128,12 @@ describe('self-healing worker', () => {
       expect(ready.status).to.equal(503);
       expect(ready.body.error.code).to.equal('not_ready');
       await locker.query('commit');
+      // The jobs admin stats and clinicflow_workers_live stop counting the dead pool.
+      await waitUntil(
+        async () => (await jobStats(knex(), staleSeconds)).liveWorkers === liveBefore - 1,
+        5_000,
+        'live workers to drop by one',
+      );
 
       const restart = await restarted;
       expect(restart.unlockedJobs).to.equal(1);
