@@ -48,13 +48,22 @@ export class WorkerHeartbeat {
    */
   async retire(workerIds: string[]): Promise<void> {
     this.forget(workerIds);
-    try {
-      await this.pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [workerIds]);
-    } catch (err) {
-      this.opts.logger?.warn(
-        { err: (err as Error).message, workerIds },
-        'could not remove dead pool heartbeats',
-      );
+    // The first try often gets a pooled connection that the same failover just killed (pg only drops
+    // it once it errors), so a couple of quick retries get a fresh one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [workerIds]);
+        return;
+      } catch (err) {
+        if (attempt >= 3) {
+          this.opts.logger?.warn(
+            { err: (err as Error).message, workerIds },
+            'could not remove dead pool heartbeats',
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
     }
   }
 
