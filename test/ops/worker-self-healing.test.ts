@@ -128,12 +128,15 @@ describe('self-healing worker', () => {
       expect(ready.status).to.equal(503);
       expect(ready.body.error.code).to.equal('not_ready');
       await locker.query('commit');
-      // The jobs admin stats and clinicflow_workers_live stop counting the dead pool.
+      // The jobs admin stats and clinicflow_workers_live stop counting the dead pool at its death, not
+      // at the restart: its heartbeat row is gone while the worker still waits out its backoff.
       await waitUntil(
-        async () => (await jobStats(knex(), staleSeconds)).liveWorkers === liveBefore - 1,
+        async () => !(await knex()('workerHeartbeats').where({ workerId: deadPoolId })).length,
         5_000,
-        'live workers to drop by one',
+        "the dead pool's heartbeat row to go",
       );
+      expect(h.status().state).to.equal('restarting');
+      expect((await jobStats(knex(), staleSeconds)).liveWorkers).to.be.below(liveBefore);
 
       const restart = await restarted;
       expect(restart.unlockedJobs).to.equal(1);
