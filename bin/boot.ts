@@ -1,5 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { format } from 'node:util';
+import pg from 'pg';
 import { createApp } from '../api/app.js';
 import { ensureSuperAdmin } from '../domain/auth/ensure-super-admin.js';
 import { connectDatabase, disconnectDatabase } from '../db/knex.js';
@@ -18,9 +20,11 @@ import { resolveJwtSecret } from '../lib/jwt-secret.js';
 import { createLogger, wantsPrettyLogs } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
+import { setReadinessCheck } from '../lib/readiness.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
 import { startWorker, type WorkerHandle } from '../worker/index.js';
-import { buildCrontab } from '../worker/task-list.js';
+import { buildCrontab, buildTaskList } from '../worker/task-list.js';
+import { faultProbeTask } from '../worker/tasks/ops/fault_probe.js';
 import { workerExtensions, webMiddleware } from './extensions.js';
 
 export interface BootOptions {
@@ -61,6 +65,12 @@ export async function boot(opts: BootOptions): Promise<void> {
   const logger = createLogger(config.logLevel, 'clinicflow', {
     pretty: wantsPrettyLogs(config.nodeEnv),
   });
+  // Libraries that print straight to the console (graphile-worker's console.trace of a worker that
+  // lost its connection, its batch retry messages) go through the structured log too.
+  const consoleLog = logger.child({ component: 'console' });
+  console.error = (...args: unknown[]) => consoleLog.error({ detail: format(...args) }, 'console.error');
+  console.warn = (...args: unknown[]) => consoleLog.warn({ detail: format(...args) }, 'console.warn');
+  console.trace = (...args: unknown[]) => consoleLog.warn({ detail: format(...args) }, 'console.trace');
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl ?? (await runningEmbeddedDatabaseUrl(config.dataDir));
   if (!config.databaseUrl && databaseUrl) {
@@ -80,7 +90,7 @@ export async function boot(opts: BootOptions): Promise<void> {
     databaseUrl = await ensureDatabase(embedded.url, 'clinicflow');
     await publishDatabaseUrl(config.dataDir, databaseUrl);
   }
-  const knex = connectDatabase(databaseUrl, config.databasePoolSize);
+  const knex = connectDatabase(databaseUrl, config.databasePoolSize, logger);
   const jwtSecret = await resolveJwtSecret(config);
   const mailer = createMailer({
     smtpUrl: config.smtpUrl,
@@ -104,7 +114,15 @@ export async function boot(opts: BootOptions): Promise<void> {
       concurrency: config.workerConcurrency,
       logger,
       onEvents: workerExtensions(config, logger),
+      taskList: config.faultProbeTask
+        ? { ...buildTaskList(), [faultProbeTask.name]: faultProbeTask.run }
+        : undefined,
+      restartMinMs: config.workerRestartMinMs,
+      restartMaxMs: config.workerRestartMaxMs,
     });
+    // A process meant to run a worker is not ready while its runner is dead or restarting.
+    const handle = worker;
+    setReadinessCheck('worker', () => handle.isAlive());
   }
   if (opts.web) {
     const app = createApp({

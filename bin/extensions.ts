@@ -7,6 +7,7 @@ import { WorkerHeartbeat } from '../domain/jobs/heartbeats.js';
 import { JobHistoryRecorder } from '../domain/jobs/history.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
+import type { WorkerLifecycle } from '../worker/index.js';
 
 /**
  * Process-level additions that are not routes or tasks: metrics middleware for web processes,
@@ -33,8 +34,8 @@ export function workerExtensions(
   _config: Config,
   logger: Logger,
   opts: WorkerExtensionOptions = {},
-): (events: WorkerEvents, pool: pg.Pool) => () => Promise<void> {
-  return (events, pool) => {
+): (events: WorkerEvents, pool: pg.Pool, lifecycle?: WorkerLifecycle) => () => Promise<void> {
+  return (events, pool, lifecycle) => {
     const log = logger.child({ component: 'worker-extensions' });
     const history = new JobHistoryRecorder(pool, { flushMs: opts.historyFlushMs, logger: log });
     const heartbeat = new WorkerHeartbeat(pool, { intervalMs: opts.heartbeatMs, logger: log });
@@ -46,6 +47,8 @@ export function workerExtensions(
       poolIds.add(workerPool.id);
       void heartbeat.register(workerPool.id);
     });
+    // A dead runner's pool stops beating at once, so nobody takes it for alive.
+    lifecycle?.on('died', ({ poolIds }) => void heartbeat.retire(poolIds));
     events.on('job:start', ({ job }) => {
       started.set(job.id, { at: new Date(), t: process.hrtime.bigint() });
     });

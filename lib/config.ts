@@ -84,6 +84,12 @@ export interface Config {
   medicationReminderMinutes: number;
   /** Heartbeat age after which a worker is presumed dead and its jobs unlocked. (Default: 120) */
   workerStaleSeconds: number;
+  /** First delay before a dead worker runner is restarted; doubles per failed start. (Default: 1000 ms) */
+  workerRestartMinMs: number;
+  /** Longest delay between restarts of a dead worker runner. (Default: 30000 ms) */
+  workerRestartMaxMs: number;
+  /** Registers the `fault_probe` task (fault-injection suite only). (Default: false) */
+  faultProbeTask: boolean;
   /** Bearer token for GET /metrics; undefined leaves /metrics to loopback callers only. */
   metricsToken: string | undefined;
   /** Days of job history kept. (Default: 14) */
@@ -261,6 +267,9 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     },
     medicationReminderMinutes: int(env, 'MEDICATION_REMINDER_MINUTES', 10, 0, 120),
     workerStaleSeconds: int(env, 'WORKER_STALE_SECONDS', 120, 10, 86400),
+    workerRestartMinMs: int(env, 'WORKER_RESTART_MIN_MS', 1000, 10, 600_000),
+    workerRestartMaxMs: int(env, 'WORKER_RESTART_MAX_MS', 30_000, 10, 600_000),
+    faultProbeTask: bool(env, 'FAULT_PROBE_TASK', false),
     metricsToken: str(env, 'METRICS_TOKEN'),
     jobHistoryDays: int(env, 'JOB_HISTORY_DAYS', 14, 1, 3650),
     logLevel,

@@ -67,7 +67,7 @@ function runningPostmaster(databaseDir: string): number | undefined {
  */
 export async function startEmbeddedPostgres(
   dir: string,
-  opts: { persistent?: boolean } = {},
+  opts: { persistent?: boolean; port?: number } = {},
 ): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
   const persistent = opts.persistent ?? true;
@@ -79,7 +79,8 @@ export async function startEmbeddedPostgres(
         '`npm start` is probably up. Stop it first, or set DATABASE_URL to use another server.',
     );
   }
-  const port = await freePort();
+  // A fixed port lets a fault test stop the cluster and start it again where clients expect it.
+  const port = opts.port ?? (await freePort());
   const password = 'clinicflow';
   const flags = ['-c', 'fsync=off', '-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'];
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {

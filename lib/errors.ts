@@ -104,6 +104,40 @@ export class NotConfiguredError extends AppError {
   }
 }
 
+/** 503: the database cannot be reached (outage, failover, restart); the client should retry. */
+export class DatabaseUnavailableError extends AppError {
+  constructor(retryAfterSeconds = 5) {
+    super(503, 'database_unavailable', 'The database is not reachable; try again shortly.', undefined, {
+      'Retry-After': String(retryAfterSeconds),
+    });
+  }
+}
+
+/**
+ * Whether an error means the database connection is gone rather than a bad statement: refused or
+ * dropped connections, SQLSTATE classes 08 (connection exception) and 57P01–57P03 (admin shutdown,
+ * crash shutdown, cannot connect now), and knex's pool acquire timeout.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = (err ?? {}) as {
+    code?: string;
+    name?: string;
+    message?: string;
+    nativeError?: { code?: string };
+  };
+  const code = e.nativeError?.code ?? e.code;
+  if (typeof code === 'string') {
+    if (/^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03'].includes(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code)) {
+      return true;
+    }
+  }
+  if (e.name === 'KnexTimeoutError') return true;
+  return /Connection terminated|Connection ended unexpectedly|Client has encountered a connection error/.test(
+    e.message ?? '',
+  );
+}
+
 interface PgLikeError {
   code?: string;
   constraint?: string;
@@ -146,6 +180,7 @@ export function bodyReadError(err: unknown): unknown {
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) return new DatabaseUnavailableError();
   const e = (err ?? {}) as PgLikeError;
   const sqlState = e.nativeError?.code ?? e.code;
   const constraint = e.nativeError?.constraint ?? e.constraint;

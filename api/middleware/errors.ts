@@ -19,6 +19,8 @@ export async function errorHandler(ctx: AppContext, next: () => Promise<unknown>
     const appErr = toAppError(err);
     if (appErr.status >= 500 && appErr.code === 'internal_error') {
       ctx.state.log?.error({ err }, 'unhandled error');
+    } else if (appErr.code === 'database_unavailable' && err !== appErr) {
+      ctx.state.log?.warn({ err: (err as Error)?.message }, 'database unavailable');
     }
     ctx.status = appErr.status;
     if (appErr.headers) ctx.set(appErr.headers);

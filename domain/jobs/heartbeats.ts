@@ -11,9 +11,10 @@ export interface HeartbeatOptions {
 }
 
 /**
- * Keeps a `worker_heartbeats` row fresh for every graphile-worker pool of this process (the pool id
- * is what graphile-worker writes to `locked_by`). A clean stop deletes the row; a killed process
- * leaves it to go stale, which is how `recover_stale_workers` finds the jobs it must unlock.
+ * Keeps a `worker_heartbeats` row fresh for every live graphile-worker pool of this process (the pool
+ * id is what graphile-worker writes to `locked_by`). A clean stop deletes the row; a killed process
+ * leaves it to go stale, which is how `recover_stale_workers` finds the jobs it must unlock. A pool
+ * whose runner died is {@link forget}-ten at once: only a live runner's row is ever refreshed.
  */
 export class WorkerHeartbeat {
   private readonly ids = new Set<string>();
@@ -32,6 +33,38 @@ export class WorkerHeartbeat {
     this.ids.add(workerId);
     this.timer ??= setInterval(() => void this.beat(), this.intervalMs).unref();
     await this.beat();
+  }
+
+  /**
+   * Stops beating for pools whose runner died, without touching their rows.
+   */
+  forget(workerIds: string[]): void {
+    for (const id of workerIds) this.ids.delete(id);
+  }
+
+  /**
+   * Stops beating for pools whose runner died and removes their rows when the database answers, so
+   * `clinicflow_workers_live` drops at once; if it does not, the restarted runner removes them.
+   */
+  async retire(workerIds: string[]): Promise<void> {
+    this.forget(workerIds);
+    // The first try often gets a pooled connection that the same failover just killed (pg only drops
+    // it once it errors), so a couple of quick retries get a fresh one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [workerIds]);
+        return;
+      } catch (err) {
+        if (attempt >= 3) {
+          this.opts.logger?.warn(
+            { err: (err as Error).message, workerIds },
+            'could not remove dead pool heartbeats',
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
   /** Stops beating for a pool that shut down cleanly and removes its row. */
@@ -67,6 +100,50 @@ export class WorkerHeartbeat {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+}
+
+/**
+ * Releases the jobs still locked by pools of this process whose runner died
+ * (`graphile_worker.force_unlock_workers`), records the recovery in `worker_recoveries` and removes
+ * their heartbeat rows, in one transaction. Called by the restarted runner (its pool has no job of
+ * theirs running: a dead runner has exited before it is replaced). Returns the number of jobs unlocked.
+ */
+export async function releaseDeadPools(pool: pg.Pool, workerIds: string[]): Promise<number> {
+  if (!workerIds.length) return 0;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    const { rows } = await client.query<{ worker_id: string; last_seen: Date | null; job_ids: string[] }>(
+      `select j.locked_by as worker_id, h.last_seen, array_agg(j.id::text order by j.id) as job_ids
+         from graphile_worker.jobs j
+         left join worker_heartbeats h on h.worker_id = j.locked_by
+        where j.locked_by = any($1::text[])
+        group by j.locked_by, h.last_seen`,
+      [workerIds],
+    );
+    await client.query('select graphile_worker.force_unlock_workers($1::text[])', [workerIds]);
+    for (const r of rows) {
+      await client.query(
+        'insert into worker_recoveries (worker_id, last_seen, job_ids) values ($1, $2, $3::bigint[])',
+        [r.worker_id, r.last_seen, r.job_ids],
+      );
+    }
+    await client.query('delete from worker_heartbeats where worker_id = any($1::text[])', [workerIds]);
+    const jobs = rows.reduce((n, r) => n + r.job_ids.length, 0);
+    if (jobs)
+      await client.query(`select pg_notify('jobs:insert', json_build_object('count', $1::int)::text)`, [
+        jobs,
+      ]);
+    await client.query('commit');
+    return jobs;
+  } catch (err) {
+    broken = err as Error;
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release(broken);
   }
 }
 

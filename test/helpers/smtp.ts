@@ -18,12 +18,19 @@ export class SmtpInbox {
   readonly messages: DeliveredEmail[] = [];
   private waiters: (() => void)[] = [];
   private rejections = 0;
+  private refusing = false;
   private server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     // Do not wait 30 s for pooled client connections at teardown.
     closeTimeout: 1000,
+    onConnect: (_session, cb) => {
+      if (!this.refusing) return cb();
+      const err = new Error('Service not available, try again later') as Error & { responseCode: number };
+      err.responseCode = 421;
+      cb(err);
+    },
     onRcptTo: (_address, _session, cb) => {
       if (this.rejections > 0) {
         this.rejections -= 1;
@@ -61,6 +68,15 @@ export class SmtpInbox {
 
   stop(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** While on, every new connection is refused with 421 (the mail server is down for clients). */
+  refuse(on: boolean): void {
+    this.refusing = on;
+    // Pooled client connections opened before the outage end too.
+    if (on)
+      for (const c of (this.server as unknown as { connections: Set<{ close(): void }> }).connections)
+        c.close();
   }
 
   rejectNext(n: number): void {

@@ -1,5 +1,6 @@
 import { db } from '../../../db/knex.js';
-import { AppError, errorSpec, NotFoundError } from '../../../lib/errors.js';
+import { AppError, DatabaseUnavailableError, errorSpec, NotFoundError } from '../../../lib/errors.js';
+import { failingReadinessChecks } from '../../../lib/readiness.js';
 import { StrictObject, Type } from '../../../lib/schema.js';
 import { defineRoutes, route } from '../../route.js';
 import { docsAsset, docsInit, docsPage } from './docs.js';
@@ -47,8 +48,11 @@ export const opsRoutes = defineRoutes([
     path: '/readyz',
     unprefixed: true,
     operationId: 'getReadiness',
-    summary: 'The database is reachable',
-    errors: [errorSpec(503, 'database_unavailable', 'The database cannot be reached')],
+    summary: 'The database is reachable and, where this process runs a worker, its runner is alive',
+    errors: [
+      errorSpec(503, 'database_unavailable', 'The database cannot be reached'),
+      errorSpec(503, 'not_ready', 'This process should run a worker and its runner is not alive'),
+    ],
     tags: ['ops'],
     access: 'public',
     response: StrictObject({ status: Type.Literal('ok') }),
@@ -56,7 +60,13 @@ export const opsRoutes = defineRoutes([
       try {
         await db().raw('select 1');
       } catch {
-        throw new AppError(503, 'database_unavailable', 'The database is not reachable.');
+        throw new DatabaseUnavailableError();
+      }
+      const failing = failingReadinessChecks();
+      if (failing.length) {
+        throw new AppError(503, 'not_ready', `Not ready: ${failing.join(', ')} not running.`, undefined, {
+          'Retry-After': '5',
+        });
       }
       return { status: 'ok' as const };
     },
