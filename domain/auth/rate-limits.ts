@@ -12,21 +12,26 @@ interface WindowRow {
 /**
  * Counts one hit on `key` in the current fixed window (one atomic upsert, safe across processes)
  * and returns the new count and the seconds until the window ends.
+ * `windowSeconds` must divide an hour (windows older than an hour are pruned). (Default: 15 minutes)
  */
-export async function hitRateLimit(key: string): Promise<WindowRow> {
+export async function hitRateLimit(key: string, windowSeconds = RATE_WINDOW_SECONDS): Promise<WindowRow> {
   const { rows } = await db().raw(
     `insert into rate_limits (key, window_start, hits)
      values (?, date_bin(make_interval(secs => ?), now(), timestamptz 'epoch'), 1)
      on conflict (key, window_start) do update set hits = rate_limits.hits + 1
      returning hits, ceil(extract(epoch from window_start + make_interval(secs => ?) - now()))::int as "retryAfter"`,
-    [key, RATE_WINDOW_SECONDS, RATE_WINDOW_SECONDS],
+    [key, windowSeconds, windowSeconds],
   );
   return rows[0] as WindowRow;
 }
 
 /** Counts a request on `key` and throws 429 `rate_limited` (with Retry-After) once it exceeds `limit`. */
-export async function consumeRateLimit(key: string, limit: number): Promise<void> {
-  const { hits, retryAfter } = await hitRateLimit(key);
+export async function consumeRateLimit(
+  key: string,
+  limit: number,
+  windowSeconds = RATE_WINDOW_SECONDS,
+): Promise<void> {
+  const { hits, retryAfter } = await hitRateLimit(key, windowSeconds);
   if (hits > limit) throw new RateLimitedError(retryAfter);
 }
 
