@@ -5,6 +5,7 @@ import { auditRoutes } from './audit/index.js';
 import { authRoutes } from './auth/index.js';
 import { doctorsRoutes } from './doctors/index.js';
 import { mappingsRoutes } from './mappings/index.js';
+import { messagingRoutes } from './messaging/index.js';
 import { metricsRoutes } from './metrics/index.js';
 import { notificationsRoutes } from './notifications/index.js';
 import { opsRoutes } from './ops/index.js';
@@ -18,6 +19,7 @@ import { reportsRoutes } from './reports/index.js';
 import { reviewsRoutes } from './reviews/index.js';
 import { schedulingRoutes } from './scheduling/index.js';
 import { usersRoutes } from './users/index.js';
+import { videoRoutes } from './video/index.js';
 import { visitsRoutes } from './visits/index.js';
 
 /** The API's table of contents: every operation, one route table per area. */
@@ -42,4 +44,6 @@ export const allRoutes: RouteDef[] = [
   ...adminJobsRoutes,
   ...auditRoutes,
   ...metricsRoutes,
+  ...messagingRoutes,
+  ...videoRoutes,
 ];

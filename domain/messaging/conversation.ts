@@ -141,12 +141,30 @@ export async function unreadCounts(
  * access policy: the patient's own account, doctors caring for them (mapped or with an
  * appointment), nurses and staff; active accounts only. Admins never.
  */
-export async function mayJoin(trx: Knex, userId: string, patientId: string): Promise<Participant | undefined> {
+export async function mayJoin(
+  trx: Knex,
+  userId: string,
+  patientId: string,
+): Promise<Participant | undefined> {
   const u = (await trx('users')
     .leftJoin('patients as own', (j) => j.on('own.userId', 'users.id').andOnNull('own.deletedAt'))
     .where('users.id', userId)
-    .first('users.id', 'users.name', 'users.role', 'users.adminRoles', 'users.status', 'own.id as patientId')) as
-    | { id: string; name: string; role: Role; adminRoles: AdminSubRole[]; status: string; patientId: string | null }
+    .first(
+      'users.id',
+      'users.name',
+      'users.role',
+      'users.adminRoles',
+      'users.status',
+      'own.id as patientId',
+    )) as
+    | {
+        id: string;
+        name: string;
+        role: Role;
+        adminRoles: AdminSubRole[];
+        status: string;
+        patientId: string | null;
+      }
     | undefined;
   if (!u || u.status !== 'active') return undefined;
   const candidate: Actor = {

@@ -21,19 +21,21 @@ import { publishMessageEvent } from './message-events.js';
 export async function deleteMessage(actor: Actor, messageId: string): Promise<MessageView> {
   return withTransaction(async (trx) => {
     const found = (await trx('messages').where({ id: messageId }).first('conversationId')) as
-      | { conversationId: string }
-      | undefined;
+      { conversationId: string } | undefined;
     if (!found) throw new NotFoundError('message');
-    const conversation = await loadConversationFor(trx, actor, found.conversationId, { lock: 'update' }).catch(
-      () => {
-        throw new NotFoundError('message');
-      },
-    );
+    const conversation = await loadConversationFor(trx, actor, found.conversationId, {
+      lock: 'update',
+    }).catch(() => {
+      throw new NotFoundError('message');
+    });
     const message = (await trx('messages').where({ id: messageId }).forUpdate().first()) as MessageRow;
     if (message.senderId !== actor.userId) throw new NotFoundError('message');
     if (message.deletedAt) return toMessageView(message);
     if (Date.now() - new Date(message.createdAt).getTime() > DELETE_WINDOW_MS)
-      throw new ConflictError('delete_window_passed', 'Messages can be deleted only within 5 minutes of sending.');
+      throw new ConflictError(
+        'delete_window_passed',
+        'Messages can be deleted only within 5 minutes of sending.',
+      );
     const [tombstone] = (await trx('messages')
       .where({ id: messageId })
       .update({ body: null, reportId: null, deletedAt: trx.fn.now() })

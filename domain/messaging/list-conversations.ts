@@ -32,26 +32,32 @@ export async function listConversations(
     .orderByRaw('coalesce(c.last_message_at, c.created_at) desc, c.id desc')
     .limit(input.limit + 1);
   if (input.patientId) q.where('c.patientId', input.patientId);
-  if (cursor) q.whereRaw('(coalesce(c.last_message_at, c.created_at), c.id) < (?::timestamptz, ?::uuid)', cursor);
+  if (cursor)
+    q.whereRaw('(coalesce(c.last_message_at, c.created_at), c.id) < (?::timestamptz, ?::uuid)', cursor);
   const rows = (await q) as (ConversationRow & { activityAt: Date })[];
   const page = toPage(rows, input.limit, (r) => [new Date(r.activityAt).toISOString(), r.id]);
   const ids = page.items.map((r) => r.id);
   if (ids.length === 0) return { items: [], nextCursor: null };
 
   return withTransaction(async (trx) => {
-    const [participants, unread, lastMessages] = await Promise.all([
-      participantsOf(trx, ids),
-      unreadCounts(trx, actor.userId, ids),
-      trx('messages as m')
-        .join('conversations as c', (j) => j.on('c.id', 'm.conversationId').andOn('c.lastSeq', 'm.seq'))
-        .whereIn('m.conversationId', ids)
-        .select('m.*') as Promise<MessageRow[]>,
-    ]);
+    // One connection: the queries run one after another.
+    const participants = await participantsOf(trx, ids);
+    const unread = await unreadCounts(trx, actor.userId, ids);
+    const lastMessages = (await trx('messages as m')
+      .join('conversations as c', (j) => j.on('c.id', 'm.conversationId').andOn('c.lastSeq', 'm.seq'))
+      .whereIn('m.conversationId', ids)
+      .select('m.*')) as MessageRow[];
     const lastByConversation = new Map(lastMessages.map((m) => [m.conversationId, m]));
     for (const r of page.items) {
       await recordAudit(
         actor,
-        { entity: 'conversation', entityId: r.id, action: 'list', outcome: 'success', patientId: r.patientId },
+        {
+          entity: 'conversation',
+          entityId: r.id,
+          action: 'list',
+          outcome: 'success',
+          patientId: r.patientId,
+        },
         trx,
       );
     }

@@ -18,12 +18,13 @@ export async function listMessages(
 ): Promise<{ items: MessageView[]; nextCursor: string | null }> {
   return withTransaction(async (trx) => {
     const conversation = await loadConversationFor(trx, actor, conversationId);
-    const q = trx('messages').where({ conversationId }).limit(input.limit + 1);
+    const q = trx('messages')
+      .where({ conversationId })
+      .limit(input.limit + 1);
     let page: { items: MessageRow[]; nextCursor: string | null };
     if (input.after) {
       const after = (await trx('messages').where({ id: input.after, conversationId }).first('seq')) as
-        | { seq: string }
-        | undefined;
+        { seq: string } | undefined;
       if (!after) throw new NotFoundError('message');
       const cursor = decodeCursor(input.cursor, 1);
       q.where('seq', '>', cursor ? cursor[0] : after.seq).orderBy('seq', 'asc');

@@ -21,15 +21,18 @@ export interface ReadState {
  * unread, or moved to the oldest message still unread (plus the delay) when some are; and a `read`
  * event goes to the other participants' streams.
  */
-export async function markRead(actor: Actor, conversationId: string, input: MarkReadInput): Promise<ReadState> {
+export async function markRead(
+  actor: Actor,
+  conversationId: string,
+  input: MarkReadInput,
+): Promise<ReadState> {
   const { config } = services();
   return withTransaction(async (trx) => {
     const conversation = await loadConversationFor(trx, actor, conversationId, { lock: 'share' });
     let seq = Number(conversation.lastSeq);
     if (input.messageId) {
       const m = (await trx('messages').where({ id: input.messageId, conversationId }).first('seq')) as
-        | { seq: string }
-        | undefined;
+        { seq: string } | undefined;
       if (!m) throw new NotFoundError('message');
       seq = Number(m.seq);
     }
@@ -66,10 +69,11 @@ export async function markRead(actor: Actor, conversationId: string, input: Mark
       }
     }
     const last = (await trx('messages').where({ conversationId, seq: position }).first('id')) as
-      | { id: string }
-      | undefined;
+      { id: string } | undefined;
     const userIds = (
-      (await trx('conversationParticipants').where({ conversationId }).select('userId')) as { userId: string }[]
+      (await trx('conversationParticipants').where({ conversationId }).select('userId')) as {
+        userId: string;
+      }[]
     ).map((r) => r.userId);
     await publishMessageEvent(trx, {
       type: 'read',

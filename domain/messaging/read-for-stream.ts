@@ -8,7 +8,10 @@ import { toMessageView, type MessageRow, type MessageView } from './conversation
  * text — checking again that they take part in its conversation. The delivery is a read of the
  * conversation and is audited like one. Undefined when it is not theirs (or gone).
  */
-export async function readMessageForStream(actor: Actor, messageId: string): Promise<MessageView | undefined> {
+export async function readMessageForStream(
+  actor: Actor,
+  messageId: string,
+): Promise<MessageView | undefined> {
   return withTransaction(async (trx) => {
     const row = (await trx('messages as m')
       .join('conversationParticipants as cp', 'cp.conversationId', 'm.conversationId')

@@ -38,10 +38,7 @@ export const SendMessageInput = Type.Union([
 export type SendMessageInput = Static<typeof SendMessageInput>;
 
 /** `POST /conversations/:id/read`: read up to a message (default: the latest). */
-export const MarkReadInput = Type.Object(
-  { messageId: Type.Optional(Uuid) },
-  { additionalProperties: false },
-);
+export const MarkReadInput = Type.Object({ messageId: Type.Optional(Uuid) }, { additionalProperties: false });
 export type MarkReadInput = Static<typeof MarkReadInput>;
 
 /** `GET /conversations/:id/messages`: newest first by cursor, or oldest first after a message. */

@@ -42,9 +42,10 @@ async function resolveRecipient(actor: Actor, recipientId: string): Promise<Dire
     if (!member || member.role === 'patient') throw new NotFoundError('recipient');
     return { patientId: actor.patientId, patientUserId: actor.userId, memberId: recipientId };
   }
-  const profile = (await db()('patients').where({ userId: recipientId }).whereNull('deletedAt').first('id')) as
-    | { id: string }
-    | undefined;
+  const profile = (await db()('patients')
+    .where({ userId: recipientId })
+    .whereNull('deletedAt')
+    .first('id')) as { id: string } | undefined;
   if (!profile) throw new NotFoundError('recipient');
   try {
     await loadPatientFor(actor, profile.id, 'messages', 'write');
@@ -136,7 +137,9 @@ export async function sendMessage(actor: Actor, input: SendMessageInput): Promis
       })
       .returning('*')) as MessageRow[];
     const userIds = (
-      (await trx('conversationParticipants').where({ conversationId }).select('userId')) as { userId: string }[]
+      (await trx('conversationParticipants').where({ conversationId }).select('userId')) as {
+        userId: string;
+      }[]
     ).map((r) => r.userId);
 
     const runAt = new Date(Date.now() + delayMs);

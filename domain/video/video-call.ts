@@ -71,7 +71,7 @@ export function channelFor(appointmentId: string): string {
 
 /** A user's Agora uid in a channel: 31 bits of an HMAC of their id, never 0. */
 const rawUid = (channel: string, userId: string) =>
-  (createHmac('sha256', channel).update(userId).digest().readUInt32BE(0) & 0x7fffffff) || 1;
+  createHmac('sha256', channel).update(userId).digest().readUInt32BE(0) & 0x7fffffff || 1;
 
 /** The caller's uid: the doctor keeps theirs; the patient steps aside in the (2⁻³¹) case of a clash. */
 function uidFor(channel: string, actor: Actor, doctorId: string): number {
@@ -157,7 +157,8 @@ export async function endVideoCall(actor: Actor, appointmentId: string): Promise
       .whereNull('endedAt')
       .update({ endedAt: trx.fn.now(), endedBy: actor.userId })
       .returning('*')) as VideoCallRow[];
-    const row = updated ?? ((await trx('videoCalls').where({ appointmentId }).first()) as VideoCallRow | undefined);
+    const row =
+      updated ?? ((await trx('videoCalls').where({ appointmentId }).first()) as VideoCallRow | undefined);
     if (!row) throw new ConflictError('call_not_started', 'This video call has not started.');
     return toView(row);
   });
