@@ -13,6 +13,7 @@ import { benchEmail } from './email.js';
 import { benchFanout } from './fanout.js';
 import { benchJobs, benchJobsProfile } from './jobs.js';
 import { stopBenchDatabases, type BenchResult } from './lib.js';
+import { benchMessaging } from './messaging.js';
 import { benchThumbnails } from './thumbnails.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,6 +23,7 @@ const all: Record<string, () => Promise<BenchResult[]>> = {
   api: benchApi,
   fanout: benchFanout,
   thumbnails: benchThumbnails,
+  messaging: benchMessaging,
 };
 /** Diagnostic runs, only when named. */
 const extra: Record<string, () => Promise<BenchResult[]>> = { 'jobs-profile': benchJobsProfile };
