@@ -24,18 +24,19 @@ export async function listConversations(
   actor: Actor,
   input: ListConversationsInput,
 ): Promise<{ items: ConversationView[]; nextCursor: string | null }> {
+  const limit = input.limit ?? 20;
   const cursor = decodeCursor(input.cursor, 2);
   const q = db()('conversations as c')
     .join('conversationParticipants as cp', 'cp.conversationId', 'c.id')
     .where('cp.userId', actor.userId)
     .select('c.*', db().raw('coalesce(c.last_message_at, c.created_at) as activity_at'))
     .orderByRaw('coalesce(c.last_message_at, c.created_at) desc, c.id desc')
-    .limit(input.limit + 1);
+    .limit(limit + 1);
   if (input.patientId) q.where('c.patientId', input.patientId);
   if (cursor)
     q.whereRaw('(coalesce(c.last_message_at, c.created_at), c.id) < (?::timestamptz, ?::uuid)', cursor);
   const rows = (await q) as (ConversationRow & { activityAt: Date })[];
-  const page = toPage(rows, input.limit, (r) => [new Date(r.activityAt).toISOString(), r.id]);
+  const page = toPage(rows, limit, (r) => [new Date(r.activityAt).toISOString(), r.id]);
   const ids = page.items.map((r) => r.id);
   if (ids.length === 0) return { items: [], nextCursor: null };
 

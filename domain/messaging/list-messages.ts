@@ -16,11 +16,12 @@ export async function listMessages(
   conversationId: string,
   input: ListMessagesInput,
 ): Promise<{ items: MessageView[]; nextCursor: string | null }> {
+  const limit = input.limit ?? 20;
   return withTransaction(async (trx) => {
     const conversation = await loadConversationFor(trx, actor, conversationId);
     const q = trx('messages')
       .where({ conversationId })
-      .limit(input.limit + 1);
+      .limit(limit + 1);
     let page: { items: MessageRow[]; nextCursor: string | null };
     if (input.after) {
       const after = (await trx('messages').where({ id: input.after, conversationId }).first('seq')) as
@@ -28,12 +29,12 @@ export async function listMessages(
       if (!after) throw new NotFoundError('message');
       const cursor = decodeCursor(input.cursor, 1);
       q.where('seq', '>', cursor ? cursor[0] : after.seq).orderBy('seq', 'asc');
-      page = toPage((await q) as MessageRow[], input.limit, (m) => [Number(m.seq)]);
+      page = toPage((await q) as MessageRow[], limit, (m) => [Number(m.seq)]);
     } else {
       const cursor = decodeCursor(input.cursor, 1);
       if (cursor) q.where('seq', '<', cursor[0]);
       q.orderBy('seq', 'desc');
-      page = toPage((await q) as MessageRow[], input.limit, (m) => [Number(m.seq)]);
+      page = toPage((await q) as MessageRow[], limit, (m) => [Number(m.seq)]);
     }
     await recordAudit(
       actor,

@@ -3,12 +3,6 @@ import { withTransaction } from '../../db/transaction.js';
 import { services } from '../../lib/services.js';
 import { unreadCounts } from './conversation.js';
 
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    notify_unread_message: { conversationId: string; userId: string };
-  }
-}
-
 /**
  * Emails a participant that a message is waiting for them — at most once per stretch of unread
  * messages: when they still have unread messages and have not been emailed since they last read.
