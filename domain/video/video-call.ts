@@ -108,10 +108,10 @@ function assertInWindow(appointment: AppointmentRow, now = Date.now()): void {
  * before the start until the end; the token expires at the end.
  */
 export async function createVideoToken(actor: Actor, appointmentId: string): Promise<VideoToken> {
-  const { appId, appCertificate } = agoraConfig();
   const appointment = await loadForCall(db(), actor, appointmentId);
   const now = Date.now();
   assertInWindow(appointment, now);
+  const { appId, appCertificate } = agoraConfig();
   const channel = channelFor(appointment.id);
   const uid = uidFor(channel, actor, appointment.doctorId);
   const expiresAt = new Date(appointment.endsAt);
@@ -133,10 +133,10 @@ export async function createVideoToken(actor: Actor, appointmentId: string): Pro
  * is; a call that ended cannot start again (409 `call_ended`).
  */
 export async function startVideoCall(actor: Actor, appointmentId: string): Promise<VideoCallView> {
-  agoraConfig();
   return db().transaction(async (trx) => {
     const appointment = await loadForCall(trx, actor, appointmentId);
     assertInWindow(appointment);
+    agoraConfig();
     await trx('videoCalls')
       .insert({ appointmentId, channel: channelFor(appointmentId), startedBy: actor.userId })
       .onConflict('appointmentId')
