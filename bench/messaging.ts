@@ -5,7 +5,8 @@
  * Every message takes the production path: rate limit, conversation lock, position, NOTIFY, the
  * delayed-email job, the audit row, and on delivery the per-recipient re-read (audited too).
  * The baseline, in the same run and database, is a bare LISTEN/NOTIFY round trip: 50 clients each
- * `select pg_notify(…)` in a loop and wait for their own notification on one LISTEN connection.
+ * `select pg_notify(…)` in a loop (over a pool of 20 connections, as the app's) and wait for their
+ * own notification on one LISTEN connection.
  * App, senders and streams share this process (fetch over loopback); the worker is not started.
  */
 import { randomBytes } from 'node:crypto';
@@ -23,7 +24,9 @@ import { setServices } from '../lib/services.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
 import { benchPool, fmt, freshDatabase, percentile, type BenchResult } from './lib.js';
 
-const SENDERS = 50;
+const SENDERS = Number(process.env.BENCH_MESSAGING_SENDERS ?? 50);
+/** Connections of the app's pool, and of the baseline's. */
+const POOL = 20;
 const DURATION_MS = Number(process.env.BENCH_MESSAGING_SECONDS ?? 10) * 1000;
 
 /** Reads an SSE response and calls `onEvent(event, data, receivedAt)` for each event. */
@@ -62,13 +65,23 @@ async function closedLoop(loop: (i: number, until: number) => Promise<void>): Pr
   return performance.now() - t0;
 }
 
-async function bareNotify(url: string): Promise<{ latencies: number[]; wallMs: number }> {
+/**
+ * The baseline: 50 clients NOTIFY and wait for their own notification. `writing` makes each NOTIFY
+ * part of a transaction that also inserts a row, as a message's does: PostgreSQL serialises the
+ * commits of notifying transactions (one queue lock, held through the commit's WAL flush), so this
+ * is the floor of any design that publishes on commit.
+ */
+async function bareNotify(url: string, writing: boolean): Promise<{ latencies: number[]; wallMs: number }> {
   const listener = new pg.Client({ connectionString: url });
   await listener.connect();
   const waiting = new Map<string, (at: number) => void>();
   listener.on('notification', (n) => waiting.get(n.payload ?? '')?.(performance.now()));
   await listener.query('LISTEN bench_bare');
-  const pool = benchPool(url, SENDERS);
+  await listener.query(
+    'create table if not exists bench_rows (id text primary key, at timestamptz default now())',
+  );
+  // The same pool size as the web process's, shared by the 50 clients.
+  const pool = benchPool(url, POOL);
   const latencies: number[] = [];
   let seq = 0;
   const wallMs = await closedLoop(async (i, until) => {
@@ -76,7 +89,19 @@ async function bareNotify(url: string): Promise<{ latencies: number[]; wallMs: n
       const id = `${i}:${seq++}`;
       const arrived = new Promise<number>((resolve) => waiting.set(id, resolve));
       const t0 = performance.now();
-      await pool.query('select pg_notify($1, $2)', ['bench_bare', id]);
+      if (writing) {
+        const c = await pool.connect();
+        try {
+          await c.query('begin');
+          await c.query('insert into bench_rows (id) values ($1)', [id]);
+          await c.query('select pg_notify($1, $2)', ['bench_bare', id]);
+          await c.query('commit');
+        } finally {
+          c.release();
+        }
+      } else {
+        await pool.query('select pg_notify($1, $2)', ['bench_bare', id]);
+      }
       latencies.push((await arrived) - t0);
       waiting.delete(id);
     }
@@ -96,10 +121,10 @@ export async function benchMessaging(): Promise<BenchResult[]> {
       DATABASE_URL: db.url,
       JWT_SECRET: randomBytes(32).toString('hex'),
       LOG_LEVEL: 'silent',
-      MESSAGE_RATE_LIMIT_PER_MINUTE: '1000000',
+      MESSAGE_RATE_LIMIT_PER_MINUTE: '100000',
     });
     const logger = createLogger('silent');
-    const knex = connectDatabase(db.url, 20);
+    const knex = connectDatabase(db.url, POOL);
     await migrateDatabase(knex, db.url);
     setServices({
       config,
@@ -168,22 +193,27 @@ export async function benchMessaging(): Promise<BenchResult[]> {
         }),
       );
     }
+    const conversations = new Map<string, string>();
     const send = async (pair: (typeof pairs)[number], body: string) => {
       const t0 = performance.now();
+      const conversationId = conversations.get(pair.doctorId);
       const res = await fetch(`${base}/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${pair.patient}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ recipientId: pair.doctorId, body }),
+        body: JSON.stringify(
+          conversationId ? { conversationId, body } : { recipientId: pair.doctorId, body },
+        ),
       });
       if (res.status !== 201) throw new Error(`POST /messages answered ${res.status}: ${await res.text()}`);
-      const { id } = (await res.json()) as { id: string };
+      const { id, conversationId: opened } = (await res.json()) as { id: string; conversationId: string };
+      conversations.set(pair.doctorId, opened);
       // The event can arrive before the POST's response is read.
       const at = early.get(id) ?? (await new Promise<number>((resolve) => waiting.set(id, resolve)));
       early.delete(id);
       waiting.delete(id);
       return at - t0;
     };
-    // Warm-up: opens every one-to-one conversation and the pools.
+    // Warm-up: opens every one-to-one conversation (by recipientId); the run then sends into it by id.
     await Promise.all(pairs.map((p) => send(p, 'warm-up')));
 
     const latencies: number[] = [];
@@ -197,8 +227,9 @@ export async function benchMessaging(): Promise<BenchResult[]> {
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     server = undefined;
 
-    const bare = await bareNotify(db.url);
     await disconnectDatabase();
+    const bare = await bareNotify(db.url, false);
+    const written = await bareNotify(db.url, true);
     const rate = (count: number, ms: number) => (count * 1000) / ms;
     const ms = (v: number) => `${fmt(v, 1)} ms`;
     const oursRate = rate(latencies.length, wallMs);
@@ -209,6 +240,14 @@ export async function benchMessaging(): Promise<BenchResult[]> {
         clinicflow: `${fmt(oursRate, 0)} msg/s`,
         baseline: `${fmt(bareRate, 0)} NOTIFY round trips/s (bare LISTEN/NOTIFY, ${SENDERS} clients)`,
         ratio: fmt(oursRate / bareRate, 3),
+        target: '—',
+        met: null,
+      },
+      {
+        name: `NOTIFY round trip in a writing transaction (insert + NOTIFY + commit), ${SENDERS} clients`,
+        clinicflow: '—',
+        baseline: `${fmt(rate(written.latencies.length, written.wallMs), 0)} round trips/s, p50 / p99 ${ms(percentile(written.latencies, 50))} / ${ms(percentile(written.latencies, 99))}`,
+        ratio: fmt(oursRate / rate(written.latencies.length, written.wallMs), 3),
         target: '—',
         met: null,
       },

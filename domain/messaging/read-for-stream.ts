@@ -3,35 +3,90 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import { toMessageView, type MessageRow, type MessageView } from './conversation.js';
 
+/** Deliveries audited in one transaction at most. */
+const MAX_BATCH = 200;
+
+interface Pending {
+  actor: Actor;
+  messageId: string;
+  resolve: (message: MessageView | undefined) => void;
+  reject: (err: unknown) => void;
+}
+
+let queue: Pending[] = [];
+let draining = false;
+
 /**
  * Re-reads a message for one recipient's live stream — the NOTIFY that announced it carries no
  * text — checking again that they take part in its conversation. The delivery is a read of the
- * conversation and is audited like one. Undefined when it is not theirs (or gone).
+ * conversation and is audited like one (`conversation/stream`) before the text is handed out.
+ * Undefined when it is not theirs (or gone).
+ *
+ * Deliveries are grouped: a request that arrives while a group is being written joins the next
+ * one, so the audit log's chain lock and commit are paid once per group rather than once per
+ * recipient (an idle process still answers the first request at once).
  */
-export async function readMessageForStream(
-  actor: Actor,
-  messageId: string,
-): Promise<MessageView | undefined> {
+export function readMessageForStream(actor: Actor, messageId: string): Promise<MessageView | undefined> {
+  return new Promise((resolve, reject) => {
+    queue.push({ actor, messageId, resolve, reject });
+    if (!draining) void drain();
+  });
+}
+
+async function drain(): Promise<void> {
+  draining = true;
+  try {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(MAX_BATCH);
+      try {
+        const found = await readBatch(batch);
+        batch.forEach((p, i) => p.resolve(found[i]));
+      } catch (err) {
+        batch.forEach((p) => p.reject(err));
+      }
+    }
+  } finally {
+    draining = false;
+  }
+}
+
+async function readBatch(batch: Pending[]): Promise<(MessageView | undefined)[]> {
   return withTransaction(async (trx) => {
-    const row = (await trx('messages as m')
+    const rows = (await trx('messages as m')
       .join('conversationParticipants as cp', 'cp.conversationId', 'm.conversationId')
       .join('conversations as c', 'c.id', 'm.conversationId')
-      .where({ 'm.id': messageId, 'cp.userId': actor.userId })
-      .first('m.*', 'c.patientId as patientId')) as (MessageRow & { patientId: string }) | undefined;
-    if (!row) return undefined;
-    await recordAudit(
-      actor,
-      {
-        entity: 'conversation',
-        entityId: row.conversationId,
-        action: 'stream',
-        outcome: 'success',
-        patientId: row.patientId,
-        details: { messageId },
-      },
-      trx,
-    );
-    const { patientId: _patientId, ...message } = row;
-    return toMessageView(message);
+      .whereIn(
+        ['m.id', 'cp.userId'],
+        batch.map((p) => [p.messageId, p.actor.userId]),
+      )
+      .select('m.*', 'c.patientId as patientId', 'cp.userId as recipientId')) as (MessageRow & {
+      patientId: string;
+      recipientId: string;
+    })[];
+    const byKey = new Map(rows.map((r) => [`${r.id}:${r.recipientId}`, r]));
+    const out: (MessageView | undefined)[] = [];
+    for (const p of batch) {
+      const row = byKey.get(`${p.messageId}:${p.actor.userId}`);
+      if (!row) {
+        out.push(undefined);
+        continue;
+      }
+      await recordAudit(
+        p.actor,
+        {
+          entity: 'conversation',
+          entityId: row.conversationId,
+          action: 'stream',
+          outcome: 'success',
+          patientId: row.patientId,
+          details: { messageId: row.id },
+        },
+        trx,
+      );
+      const { patientId: _patientId, recipientId: _recipientId, ...message } = row;
+      out.push(toMessageView(message));
+    }
+    return out;
   });
 }

@@ -103,26 +103,25 @@ export async function sendMessage(actor: Actor, input: SendMessageInput): Promis
     throw new ValidationError('The message is empty.', [{ path: '/body', message: 'must not be blank' }]);
 
   // Checks that may write a denial to the audit log run before the transaction (policy.ts).
-  let pair: DirectPair | undefined;
-  let patientId: string;
-  let target: string | undefined;
-  if ('recipientId' in input) {
-    pair = await resolveRecipient(actor, input.recipientId);
-    patientId = pair.patientId;
-  } else {
-    target = input.conversationId;
-    patientId = (await loadConversationFor(db(), actor, target)).patientId;
-  }
+  const target: { pair: DirectPair } | { conversationId: string } =
+    'recipientId' in input
+      ? { pair: await resolveRecipient(actor, input.recipientId) }
+      : { conversationId: input.conversationId };
   if (input.reportId) {
+    const patientId =
+      'pair' in target
+        ? target.pair.patientId
+        : (await loadConversationFor(db(), actor, target.conversationId)).patientId;
     const report = await loadReportFor(actor, input.reportId, 'read');
     if (report.patientId !== patientId) throw new NotFoundError('report');
   }
 
   const delayMs = config.telehealth.messageEmailDelayMinutes * 60_000;
   return withTransaction(async (trx) => {
-    const conversationId = pair ? await directConversation(trx, actor, pair) : target!;
+    const conversationId =
+      'pair' in target ? await directConversation(trx, actor, target.pair) : target.conversationId;
     // Locks the conversation: positions are drawn in commit order (see the migration).
-    await loadConversationFor(trx, actor, conversationId, { lock: 'update' });
+    const { patientId } = await loadConversationFor(trx, actor, conversationId, { lock: 'update' });
     const [{ lastSeq }] = (await trx('conversations')
       .where({ id: conversationId })
       .update({ lastSeq: trx.raw('last_seq + 1'), lastMessageAt: trx.fn.now() })
