@@ -1,6 +1,5 @@
 import { db } from '../../db/knex.js';
 import { decodeCursor, toPage } from '../../db/pagination.js';
-import { withTransaction } from '../../db/transaction.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import {
@@ -40,42 +39,37 @@ export async function listConversations(
   const ids = page.items.map((r) => r.id);
   if (ids.length === 0) return { items: [], nextCursor: null };
 
-  return withTransaction(async (trx) => {
-    // One connection: the queries run one after another.
-    const participants = await participantsOf(trx, ids);
-    const unread = await unreadCounts(trx, actor.userId, ids);
-    const lastMessages = (await trx('messages as m')
-      .join('conversations as c', (j) => j.on('c.id', 'm.conversationId').andOn('c.lastSeq', 'm.seq'))
-      .whereIn('m.conversationId', ids)
-      .select('m.*')) as MessageRow[];
-    const lastByConversation = new Map(lastMessages.map((m) => [m.conversationId, m]));
-    for (const r of page.items) {
-      await recordAudit(
-        actor,
-        {
-          entity: 'conversation',
-          entityId: r.id,
-          action: 'list',
-          outcome: 'success',
-          patientId: r.patientId,
-        },
-        trx,
-      );
-    }
-    return {
-      items: page.items.map((r) => {
-        const last = lastByConversation.get(r.id);
-        return {
-          id: r.id,
-          patientId: r.patientId,
-          ...(r.subject ? { subject: r.subject } : {}),
-          participants: participants.get(r.id) ?? [],
-          lastMessageAt: r.lastMessageAt ? new Date(r.lastMessageAt).toISOString() : null,
-          unreadCount: unread.get(r.id) ?? 0,
-          lastMessage: last ? toMessageView(last) : null,
-        };
-      }),
-      nextCursor: page.nextCursor,
-    };
-  });
+  const trx = db();
+  // One connection: the queries run one after another.
+  const participants = await participantsOf(trx, ids);
+  const unread = await unreadCounts(trx, actor.userId, ids);
+  const lastMessages = (await trx('messages as m')
+    .join('conversations as c', (j) => j.on('c.id', 'm.conversationId').andOn('c.lastSeq', 'm.seq'))
+    .whereIn('m.conversationId', ids)
+    .select('m.*')) as MessageRow[];
+  const lastByConversation = new Map(lastMessages.map((m) => [m.conversationId, m]));
+  for (const r of page.items) {
+    await recordAudit(actor, {
+      entity: 'conversation',
+      entityId: r.id,
+      action: 'list',
+      outcome: 'success',
+      patientId: r.patientId,
+    });
+  }
+  return {
+    items: page.items.map((r) => {
+      const last = lastByConversation.get(r.id);
+      return {
+        id: r.id,
+        patientId: r.patientId,
+        ...(r.subject ? { subject: r.subject } : {}),
+        participants: participants.get(r.id) ?? [],
+        lastMessageAt: r.lastMessageAt ? new Date(r.lastMessageAt).toISOString() : null,
+        unreadCount: unread.get(r.id) ?? 0,
+        lastMessage: last ? toMessageView(last) : null,
+      };
+    }),
+    nextCursor: page.nextCursor,
+  };
 }

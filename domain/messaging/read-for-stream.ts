@@ -1,4 +1,4 @@
-import { withTransaction } from '../../db/transaction.js';
+import { db } from '../../db/knex.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Actor } from '../auth/actor.js';
 import { toMessageView, type MessageRow, type MessageView } from './conversation.js';
@@ -22,9 +22,11 @@ let draining = false;
  * conversation and is audited like one (`conversation/stream`) before the text is handed out.
  * Undefined when it is not theirs (or gone).
  *
- * Deliveries are grouped: a request that arrives while a group is being written joins the next
- * one, so the audit log's chain lock and commit are paid once per group rather than once per
- * recipient (an idle process still answers the first request at once).
+ * Each audit row is its own statement (autocommit): the audit chain's lock is then held only
+ * inside the server, never across a round trip to this process, which under load was what
+ * serialised every audited request of the clinic. The row is written before the text is handed
+ * out. Deliveries are grouped: requests that arrive while a group is being read join the next one
+ * (an idle process answers the first at once).
  */
 export function readMessageForStream(actor: Actor, messageId: string): Promise<MessageView | undefined> {
   return new Promise((resolve, reject) => {
@@ -52,41 +54,35 @@ async function drain(): Promise<void> {
 }
 
 async function readBatch(batch: Pending[]): Promise<(MessageView | undefined)[]> {
-  return withTransaction(async (trx) => {
-    const rows = (await trx('messages as m')
-      .join('conversationParticipants as cp', 'cp.conversationId', 'm.conversationId')
-      .join('conversations as c', 'c.id', 'm.conversationId')
-      .whereIn(
-        ['m.id', 'cp.userId'],
-        batch.map((p) => [p.messageId, p.actor.userId]),
-      )
-      .select('m.*', 'c.patientId as patientId', 'cp.userId as recipientId')) as (MessageRow & {
-      patientId: string;
-      recipientId: string;
-    })[];
-    const byKey = new Map(rows.map((r) => [`${r.id}:${r.recipientId}`, r]));
-    const out: (MessageView | undefined)[] = [];
-    for (const p of batch) {
-      const row = byKey.get(`${p.messageId}:${p.actor.userId}`);
-      if (!row) {
-        out.push(undefined);
-        continue;
-      }
-      await recordAudit(
-        p.actor,
-        {
-          entity: 'conversation',
-          entityId: row.conversationId,
-          action: 'stream',
-          outcome: 'success',
-          patientId: row.patientId,
-          details: { messageId: row.id },
-        },
-        trx,
-      );
-      const { patientId: _patientId, recipientId: _recipientId, ...message } = row;
-      out.push(toMessageView(message));
+  const rows = (await db()('messages as m')
+    .join('conversationParticipants as cp', 'cp.conversationId', 'm.conversationId')
+    .join('conversations as c', 'c.id', 'm.conversationId')
+    .whereIn(
+      ['m.id', 'cp.userId'],
+      batch.map((p) => [p.messageId, p.actor.userId]),
+    )
+    .select('m.*', 'c.patientId as patientId', 'cp.userId as recipientId')) as (MessageRow & {
+    patientId: string;
+    recipientId: string;
+  })[];
+  const byKey = new Map(rows.map((r) => [`${r.id}:${r.recipientId}`, r]));
+  const out: (MessageView | undefined)[] = [];
+  for (const p of batch) {
+    const row = byKey.get(`${p.messageId}:${p.actor.userId}`);
+    if (!row) {
+      out.push(undefined);
+      continue;
     }
-    return out;
-  });
+    await recordAudit(p.actor, {
+      entity: 'conversation',
+      entityId: row.conversationId,
+      action: 'stream',
+      outcome: 'success',
+      patientId: row.patientId,
+      details: { messageId: row.id },
+    });
+    const { patientId: _patientId, recipientId: _recipientId, ...message } = row;
+    out.push(toMessageView(message));
+  }
+  return out;
 }
