@@ -4,7 +4,7 @@ import { notifyUnreadMessage } from '../../domain/messaging/notify-unread.js';
 import { services } from '../../lib/services.js';
 import { SseClient, type SseEvent } from '../scaling/sse-client.js';
 import { testContext } from '../helpers/context.js';
-import { createUser, mapPatient, type TestUser } from '../helpers/factories.js';
+import { createAppointment, createUser, mapPatient, type TestUser } from '../helpers/factories.js';
 import { jobsFor } from '../helpers/jobs.js';
 import { api, errorOf } from '../helpers/http.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -211,6 +211,25 @@ describe('messaging', () => {
       expect(new Set(concurrent.map((r) => r.body.conversationId)).size).to.equal(1);
       const list = await api.as(t.patient.token).get('/conversations');
       expect(list.body.items).to.have.length(2);
+    });
+
+    it('counts a doctor with an appointment as care team (201), not one whose only booking was cancelled (404)', async () => {
+      const t = await team();
+      const [withVisit, cancelled] = await Promise.all([createUser('doctor'), createUser('doctor')]);
+      await createAppointment(withVisit.id, t.patient.patientId!, 'completed');
+      await createAppointment(cancelled.id, t.patient.patientId!, 'cancelled');
+      const ok = await api
+        .as(withVisit.token)
+        .post('/messages', { recipientId: t.patient.id, body: 'follow-up' });
+      expect(ok.status).to.equal(201);
+      const no = await api
+        .as(cancelled.token)
+        .post('/messages', { recipientId: t.patient.id, body: 'hello' });
+      expect(no.status).to.equal(404);
+      expect(
+        (await api.as(t.patient.token).post('/messages', { recipientId: withVisit.id, body: 'hi' })).body
+          .conversationId,
+      ).to.equal(ok.body.conversationId);
     });
 
     it('refuses recipients outside the care team (404) and admins altogether (403)', async () => {
