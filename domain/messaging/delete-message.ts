@@ -25,8 +25,8 @@ export async function deleteMessage(actor: Actor, messageId: string): Promise<Me
     if (!found) throw new NotFoundError('message');
     const conversation = await loadConversationFor(trx, actor, found.conversationId, {
       lock: 'update',
-    }).catch(() => {
-      throw new NotFoundError('message');
+    }).catch((err: unknown) => {
+      throw err instanceof NotFoundError ? new NotFoundError('message') : err;
     });
     const message = (await trx('messages').where({ id: messageId }).forUpdate().first()) as MessageRow;
     if (message.senderId !== actor.userId) throw new NotFoundError('message');
