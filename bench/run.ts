@@ -14,6 +14,7 @@ import { benchFanout } from './fanout.js';
 import { benchInventory } from './inventory.js';
 import { benchJobs, benchJobsProfile } from './jobs.js';
 import { stopBenchDatabases, type BenchResult } from './lib.js';
+import { benchMessaging } from './messaging.js';
 import { benchThumbnails } from './thumbnails.js';
 import { benchUploadMemory } from './upload-memory.js';
 
@@ -26,6 +27,7 @@ const all: Record<string, () => Promise<BenchResult[]>> = {
   thumbnails: benchThumbnails,
   inventory: benchInventory,
   'upload-memory': benchUploadMemory,
+  messaging: benchMessaging,
 };
 /** Diagnostic runs, only when named. */
 const extra: Record<string, () => Promise<BenchResult[]>> = { 'jobs-profile': benchJobsProfile };

@@ -1,7 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { format } from 'node:util';
-import pg from 'pg';
 import { createApp } from '../api/app.js';
 import { ensureSuperAdmin } from '../domain/auth/ensure-super-admin.js';
 import { connectDatabase, disconnectDatabase } from '../db/knex.js';

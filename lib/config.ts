@@ -98,6 +98,18 @@ export interface Config {
   logLevel: string;
   /** Lots expiring within this many days are announced by the daily expiry alert. (Default: 30) */
   inventoryExpiryAlertDays: number;
+  /** Telehealth messaging and video (docs/telehealth.md). */
+  telehealth: {
+    /**
+     * Minutes a message may stay unread before its recipient gets one email; decimals allowed
+     * (0.05 = 3 s, for tests). (Default: 15)
+     */
+    messageEmailDelayMinutes: number;
+    /** Messages one user may send per minute before 429. (Default: 30) */
+    messageRateLimitPerMinute: number;
+    /** Agora project credentials; undefined answers video routes with 503 `video_not_configured`. */
+    agora: { appId: string; appCertificate: string } | undefined;
+  };
 }
 
 /** A configuration problem that names the variable at fault; start-up prints it and exits. */
@@ -122,6 +134,15 @@ function int(env: Env, name: string, def: number, min: number, max: number): num
   const raw = str(env, name);
   if (raw === undefined) return def;
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function decimal(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return def;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `must be a number, got "${raw}"`);
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
@@ -214,6 +235,16 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent');
   }
 
+  const agoraAppId = str(env, 'AGORA_APP_ID');
+  const agoraCert = str(env, 'AGORA_APP_CERTIFICATE');
+  if (Boolean(agoraAppId) !== Boolean(agoraCert)) {
+    throw new ConfigError(agoraAppId ? 'AGORA_APP_CERTIFICATE' : 'AGORA_APP_ID', 'set both or neither');
+  }
+  if (agoraAppId && !/^[0-9a-f]{32}$/i.test(agoraAppId))
+    throw new ConfigError('AGORA_APP_ID', 'must be the 32-character hex App ID of an Agora project');
+  if (agoraCert && !/^[0-9a-f]{32}$/i.test(agoraCert))
+    throw new ConfigError('AGORA_APP_CERTIFICATE', 'must be the 32-character hex primary certificate');
+
   return {
     nodeEnv,
     port,
@@ -274,5 +305,10 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     jobHistoryDays: int(env, 'JOB_HISTORY_DAYS', 14, 1, 3650),
     logLevel,
     inventoryExpiryAlertDays: int(env, 'INVENTORY_EXPIRY_ALERT_DAYS', 30, 1, 365),
+    telehealth: {
+      messageEmailDelayMinutes: decimal(env, 'MESSAGE_EMAIL_DELAY_MINUTES', 15, 0.01, 7 * 24 * 60),
+      messageRateLimitPerMinute: int(env, 'MESSAGE_RATE_LIMIT_PER_MINUTE', 30, 1, 100000),
+      agora: agoraAppId && agoraCert ? { appId: agoraAppId, appCertificate: agoraCert } : undefined,
+    },
   };
 }

@@ -4,15 +4,17 @@ import type { Logger } from './logger.js';
 export interface PgListenerOptions {
   /** Connection string, or a function that gives it when the first subscriber arrives. */
   connectionString: string | (() => string);
-  /** Channel to `LISTEN` on; a plain lower-case identifier. */
-  channel: string;
+  /** Channels to `LISTEN` on, all on the one connection; plain lower-case identifiers. */
+  channels: readonly string[];
   logger: Logger;
   /** First reconnect delay; doubles per failed attempt up to 30 s. (Default: 500) */
   reconnectDelayMs?: number;
 }
 
 export interface PgSubscriber {
-  /** Called with the payload of every notification on the channel. */
+  /** The channel this subscriber hears; one of the listener's channels. */
+  channel: string;
+  /** Called with the payload of every notification on its channel. */
   onMessage: (payload: string) => void;
   /** Called after the connection was lost and re-established: notifications in between are lost. */
   onResync?: () => void;
@@ -21,8 +23,8 @@ export interface PgSubscriber {
 const MAX_DELAY_MS = 30_000;
 
 /**
- * One dedicated PostgreSQL connection (never from the query pool) that `LISTEN`s on a channel and
- * fans each notification out to in-process subscribers.
+ * One dedicated PostgreSQL connection (never from the query pool) that `LISTEN`s on a few channels
+ * and fans each notification out to the in-process subscribers of its channel.
  *
  * It connects lazily on the first subscriber and disconnects when the last one leaves, so a process
  * without listeners holds no extra connection. A lost connection is re-established with backoff and
@@ -39,8 +41,9 @@ export class PgListener {
   private readonly baseDelay: number;
 
   constructor(private readonly opts: PgListenerOptions) {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.channel))
-      throw new Error(`invalid channel name ${opts.channel}`);
+    if (opts.channels.length === 0) throw new Error('a listener needs at least one channel');
+    for (const channel of opts.channels)
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
     this.baseDelay = opts.reconnectDelayMs ?? 500;
   }
 
@@ -57,6 +60,7 @@ export class PgListener {
   /** Adds a subscriber (connecting if it is the first); returns the function that removes it. */
   subscribe(sub: PgSubscriber): () => void {
     if (this.closed) throw new Error('the listener is closed');
+    if (!this.opts.channels.includes(sub.channel)) throw new Error(`not listening on ${sub.channel}`);
     this.subscribers.add(sub);
     if (!this.client && !this.connecting && !this.retryTimer) void this.connect();
     return () => {
@@ -84,7 +88,7 @@ export class PgListener {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`LISTEN ${this.opts.channel} is not active after ${timeoutMs} ms`));
+        reject(new Error(`LISTEN ${this.opts.channels.join(', ')} is not active after ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.push(waiter);
     });
@@ -108,26 +112,27 @@ export class PgListener {
         : this.opts.connectionString;
     const client = new pg.Client({
       connectionString,
-      application_name: `clinicflow-listen-${this.opts.channel}`,
+      application_name: 'clinicflow-listen',
     });
     const lost = (err?: Error) => {
       if (this.client !== client) return;
       this.client = undefined;
       client.removeAllListeners('notification');
       client.end().catch(() => {});
-      if (err) this.opts.logger.warn({ err, channel: this.opts.channel }, 'LISTEN connection lost');
+      if (err) this.opts.logger.warn({ err, channels: this.opts.channels }, 'LISTEN connection lost');
       this.scheduleReconnect();
     };
     // An idle client's socket error must never become an unhandled 'error' event (process crash).
     client.on('error', (err) => lost(err));
     client.on('end', () => lost());
     client.on('notification', (msg) => {
-      if (msg.channel !== this.opts.channel || msg.payload === undefined) return;
+      if (msg.payload === undefined) return;
       for (const sub of [...this.subscribers]) {
+        if (sub.channel !== msg.channel) continue;
         try {
           sub.onMessage(msg.payload);
         } catch (err) {
-          this.opts.logger.error({ err, channel: this.opts.channel }, 'subscriber failed on a notification');
+          this.opts.logger.error({ err, channel: msg.channel }, 'subscriber failed on a notification');
         }
       }
     });
@@ -136,7 +141,7 @@ export class PgListener {
     this.connecting = (async () => {
       try {
         await client.connect();
-        await client.query(`LISTEN ${this.opts.channel}`);
+        await client.query(this.opts.channels.map((c) => `LISTEN ${c};`).join(' '));
         if (this.client !== client) return;
         this.connecting = undefined;
         this.attempt = 0;
@@ -144,7 +149,7 @@ export class PgListener {
         this.waiters = [];
         ready.forEach((w) => w.resolve());
         if (wasReconnect) {
-          this.opts.logger.info({ channel: this.opts.channel }, 'LISTEN connection re-established');
+          this.opts.logger.info({ channels: this.opts.channels }, 'LISTEN connection re-established');
           for (const sub of [...this.subscribers]) sub.onResync?.();
         }
       } catch (err) {

@@ -9,6 +9,7 @@ import { paymentsTasks } from './tasks/payments/index.js';
 import { prescriptionsTasks } from './tasks/prescriptions/index.js';
 import { reportsTasks } from './tasks/reports/index.js';
 import { schedulingTasks } from './tasks/scheduling/index.js';
+import { telehealthTasks } from './tasks/telehealth/index.js';
 
 /** Every area's tasks and cron lines; one task per file under worker/tasks/<area>/. */
 export const taskGroups: TaskGroup[] = [
@@ -21,6 +22,7 @@ export const taskGroups: TaskGroup[] = [
   prescriptionsTasks,
   inventoryTasks,
   opsTasks,
+  telehealthTasks,
 ];
 
 /** The graphile-worker task list, keyed by task identifier. */

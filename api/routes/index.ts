@@ -7,6 +7,7 @@ import { authRoutes } from './auth/index.js';
 import { doctorsRoutes } from './doctors/index.js';
 import { inventoryRoutes } from './inventory/index.js';
 import { mappingsRoutes } from './mappings/index.js';
+import { messagingRoutes } from './messaging/index.js';
 import { metricsRoutes } from './metrics/index.js';
 import { notificationsRoutes } from './notifications/index.js';
 import { opsRoutes } from './ops/index.js';
@@ -20,6 +21,7 @@ import { reportsRoutes } from './reports/index.js';
 import { reviewsRoutes } from './reviews/index.js';
 import { schedulingRoutes } from './scheduling/index.js';
 import { usersRoutes } from './users/index.js';
+import { videoRoutes } from './video/index.js';
 import { visitsRoutes } from './visits/index.js';
 
 /** The API's table of contents: every operation, one route table per area. */
@@ -46,4 +48,6 @@ export const allRoutes: RouteDef[] = [
   ...auditRoutes,
   ...metricsRoutes,
   ...consoleRoutes,
+  ...messagingRoutes,
+  ...videoRoutes,
 ];

@@ -11,7 +11,7 @@ import { recordAudit } from '../audit/record-audit.js';
  */
 export type Scope = 'none' | 'own' | 'care' | 'all';
 
-export type PatientResource = 'demographics' | 'record' | 'visits' | 'reports' | 'prescriptions';
+export type PatientResource = 'demographics' | 'record' | 'visits' | 'reports' | 'prescriptions' | 'messages';
 export type Operation = 'read' | 'write';
 
 /**
@@ -69,10 +69,37 @@ export const ACCESS_POLICY: Record<PatientResource, Record<Operation, Record<Rol
       'super-admin': 'none',
     },
   },
+  // Who may open a conversation about a patient, and who may be a participant in one (write);
+  // reading a conversation takes being its participant (domain/messaging/conversation-access.ts).
+  // Admins are not part of the care team: they neither open nor join conversations.
+  messages: {
+    read: {
+      patient: 'own',
+      doctor: 'care',
+      nurse: 'all',
+      staff: 'all',
+      admin: 'none',
+      'super-admin': 'none',
+    },
+    write: {
+      patient: 'own',
+      doctor: 'care',
+      nurse: 'all',
+      staff: 'all',
+      admin: 'none',
+      'super-admin': 'none',
+    },
+  },
 };
 
 /** Clinical resources: every access is audited. */
-export const CLINICAL: readonly PatientResource[] = ['record', 'visits', 'reports', 'prescriptions'];
+export const CLINICAL: readonly PatientResource[] = [
+  'record',
+  'visits',
+  'reports',
+  'prescriptions',
+  'messages',
+];
 
 /** The `audit_events.entity` each resource is logged under (one name per kind of row). */
 export const AUDIT_ENTITY: Record<PatientResource, string> = {
@@ -81,6 +108,7 @@ export const AUDIT_ENTITY: Record<PatientResource, string> = {
   visits: 'visit',
   reports: 'report',
   prescriptions: 'prescription',
+  messages: 'conversation',
 };
 
 /**

@@ -1,31 +1,11 @@
-import { listenConnectionString } from '../../db/listen-connection.js';
-import { PgListener } from '../../lib/pg-listener.js';
-import { services } from '../../lib/services.js';
-import { onShutdown } from '../../lib/shutdown.js';
+import { NOTIFY_CHANNELS, processListener } from '../../db/listener.js';
 
 /**
  * The NOTIFY channel on which the database announces ended sessions (`{"userId": …}`), written by
- * triggers on `revoked_tokens` and `users` (migration 20261130120000_notify_session_revocations).
+ * triggers on `revoked_tokens` and `users` (migration 20261130120000_notify_session_revocations);
+ * heard on the process's one LISTEN connection.
  */
-export const SESSION_REVOCATIONS_CHANNEL = 'session_revocations';
-
-let listener: PgListener | undefined;
-
-function revocationListener(): PgListener {
-  if (!listener) {
-    const created = new PgListener({
-      connectionString: listenConnectionString,
-      channel: SESSION_REVOCATIONS_CHANNEL,
-      logger: services().logger,
-    });
-    listener = created;
-    onShutdown(async () => {
-      if (listener === created) listener = undefined;
-      await created.close();
-    });
-  }
-  return listener;
-}
+export const SESSION_REVOCATIONS_CHANNEL = NOTIFY_CHANNELS.sessionRevocations;
 
 export interface RevocationSubscription {
   /** Resolves once this process listens, so every revocation committed afterwards is heard. */
@@ -43,8 +23,9 @@ export function subscribeSessionRevocations(handlers: {
   onRevoked: (userId: string) => void;
   onResync: () => void;
 }): RevocationSubscription {
-  const l = revocationListener();
+  const l = processListener();
   const unsubscribe = l.subscribe({
+    channel: SESSION_REVOCATIONS_CHANNEL,
     onMessage: (payload) => {
       let userId: unknown;
       try {

@@ -1,8 +1,5 @@
 import type { Knex } from 'knex';
-import { listenConnectionString } from '../../db/listen-connection.js';
-import { PgListener } from '../../lib/pg-listener.js';
-import { services } from '../../lib/services.js';
-import { onShutdown } from '../../lib/shutdown.js';
+import { NOTIFY_CHANNELS, processListener } from '../../db/listener.js';
 import type { Actor } from '../auth/actor.js';
 import {
   canSeeQueueEntry,
@@ -12,7 +9,7 @@ import {
 } from './queue-entry.js';
 
 /** The NOTIFY channel every queue change is published on. */
-export const QUEUE_CHANNEL = 'queue_changes';
+export const QUEUE_CHANNEL = NOTIFY_CHANNELS.queue;
 
 /** One change of the queue, as published on {@link QUEUE_CHANNEL} and sent to SSE clients. */
 export interface QueueChange {
@@ -33,24 +30,6 @@ export async function publishQueueChange(
   await trx.raw('select pg_notify(?, ?)', [QUEUE_CHANNEL, JSON.stringify(change)]);
 }
 
-let listener: PgListener | undefined;
-
-function queueListener(): PgListener {
-  if (!listener) {
-    const created = new PgListener({
-      connectionString: listenConnectionString,
-      channel: QUEUE_CHANNEL,
-      logger: services().logger,
-    });
-    listener = created;
-    onShutdown(async () => {
-      if (listener === created) listener = undefined;
-      await created.close();
-    });
-  }
-  return listener;
-}
-
 export interface QueueSubscription {
   /** Resolves once this process is listening, so every change committed afterwards is delivered. */
   ready: Promise<void>;
@@ -67,8 +46,9 @@ export function subscribeQueueChanges(
   filter: { doctorId?: string },
   handlers: { onChange: (change: QueueChange) => void; onResync: () => void },
 ): QueueSubscription {
-  const l = queueListener();
+  const l = processListener();
   const unsubscribe = l.subscribe({
+    channel: QUEUE_CHANNEL,
     onMessage: (payload) => {
       let change: QueueChange;
       try {

@@ -3,6 +3,7 @@ import { db } from '../../db/knex.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { loadPatientFor, type Operation } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
+import { isSharedWith } from '../messaging/attachments.js';
 
 /** Report kinds a client may choose. */
 export const REPORT_KINDS = ['lab', 'imaging', 'prescription', 'other'] as const;
@@ -49,7 +50,8 @@ export const thumbnailKey = (reportId: string) => `thumbnails/${reportId}.webp`;
 /**
  * Loads a live report the actor may reach for `op` on its patient, or throws 404 (missing, deleted,
  * or not theirs: indistinguishable) / 403 (the role may not use reports at all).
- * Denials are audited by the access policy.
+ * Denials are audited by the access policy. A report attached to a message may also be read by
+ * the participants of its conversation (domain/messaging/attachments.ts).
  */
 export async function loadReportFor(
   actor: Actor,
@@ -60,6 +62,7 @@ export async function loadReportFor(
   const row = (await trx('reports').where({ id: reportId }).whereNull('deletedAt').first()) as
     ReportRow | undefined;
   if (!row) throw new NotFoundError('report');
+  if (op === 'read' && (await isSharedWith(trx, row.id, actor.userId))) return row;
   try {
     await loadPatientFor(actor, row.patientId, 'reports', op, trx);
   } catch (err) {

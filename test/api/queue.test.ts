@@ -460,7 +460,7 @@ describe('queue API', () => {
       // Kill this database's LISTEN connection(s) server-side, as a failover or restart would.
       const { rows } = await testContext().knex.raw(
         `select pg_terminate_backend(pid) as killed from pg_stat_activity
-          where datname = current_database() and application_name = 'clinicflow-listen-queue_changes'`,
+          where datname = current_database() and application_name = 'clinicflow-listen'`,
       );
       expect(rows.length).to.be.at.least(1);
       await waitUntil(() => stream.events.some((e) => e.event === 'resync'), 10_000, 'event: resync');

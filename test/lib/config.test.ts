@@ -35,6 +35,11 @@ describe('configuration', () => {
 
   const bad: [Record<string, string>, string][] = [
     [{ PORT: 'eighty' }, 'PORT'],
+    [{ MESSAGE_EMAIL_DELAY_MINUTES: 'soon' }, 'MESSAGE_EMAIL_DELAY_MINUTES'],
+    [{ MESSAGE_EMAIL_DELAY_MINUTES: '0' }, 'MESSAGE_EMAIL_DELAY_MINUTES'],
+    [{ MESSAGE_RATE_LIMIT_PER_MINUTE: '0' }, 'MESSAGE_RATE_LIMIT_PER_MINUTE'],
+    [{ AGORA_APP_ID: 'a'.repeat(32) }, 'AGORA_APP_CERTIFICATE'],
+    [{ AGORA_APP_ID: 'not-hex', AGORA_APP_CERTIFICATE: 'b'.repeat(32) }, 'AGORA_APP_ID'],
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ APP_URL: 'not a url' }, 'APP_URL'],
@@ -56,6 +61,25 @@ describe('configuration', () => {
       expect(err.message).to.match(new RegExp(`^${variable}: `));
     });
   }
+
+  it('reads the telehealth settings: decimal email delay, rate limit, Agora only with both variables', () => {
+    expect(loadConfig({}).telehealth).to.deep.equal({
+      messageEmailDelayMinutes: 15,
+      messageRateLimitPerMinute: 30,
+      agora: undefined,
+    });
+    const c = loadConfig({
+      MESSAGE_EMAIL_DELAY_MINUTES: '0.05',
+      MESSAGE_RATE_LIMIT_PER_MINUTE: '5',
+      AGORA_APP_ID: 'a'.repeat(32),
+      AGORA_APP_CERTIFICATE: 'b'.repeat(32),
+    });
+    expect(c.telehealth).to.deep.equal({
+      messageEmailDelayMinutes: 0.05,
+      messageRateLimitPerMinute: 5,
+      agora: { appId: 'a'.repeat(32), appCertificate: 'b'.repeat(32) },
+    });
+  });
 
   it('reads RUN_WORKER=web as "the web process also runs the worker"', () => {
     expect(loadConfig({ RUN_WORKER: 'web' }).runWorker).to.equal(true);

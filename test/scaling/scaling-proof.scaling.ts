@@ -326,6 +326,51 @@ describe('scaling proof: 2 web + 2 worker processes of the production build', fu
     onB.close();
   });
 
+  it('delivers a message posted on one web process to an SSE stream on the other', async () => {
+    const user = async (role: 'patient' | 'doctor', name: string) => {
+      const [u] = await q<{ id: string; tokenGeneration: number }>(
+        `insert into users (name, email, password_hash, role, status, email_verified)
+         values ($1, $2, '!', $3, 'active', true) returning id, token_generation as "tokenGeneration"`,
+        [name, `${role}-msg-${run}@scaling.test`, role],
+      );
+      return { id: u.id, token: issueToken({ id: u.id, role, tokenGeneration: u.tokenGeneration }).token };
+    };
+    const [patient, doctor] = await Promise.all([
+      user('patient', 'Messaging patient'),
+      user('doctor', 'Dr. Messaging'),
+    ]);
+    const [profile] = await q<{ id: string }>(
+      `insert into patients (user_id, name, email) values ($1, 'Messaging patient', $2) returning id`,
+      [patient.id, `patient-msg-${run}@scaling.test`],
+    );
+    await q(`insert into doctors (id, specialization) values ($1, 'general')`, [doctor.id]);
+    await q(`insert into patient_doctor_mappings (patient_id, doctor_id) values ($1, $2)`, [
+      profile.id,
+      doctor.id,
+    ]);
+
+    const onB = await SseClient.open(
+      `${webB}/api/v1/messages/stream?access_token=${encodeURIComponent(doctor.token)}`,
+    );
+    sse.push(onB);
+    const t0 = Date.now();
+    const posted = await fetch(`${webA}/api/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${patient.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ recipientId: doctor.id, body: `across processes ${run}` }),
+    });
+    expect(posted.status).to.equal(201);
+    const message = (await posted.json()) as { id: string };
+    const got = await onB.waitFor(
+      (e) => e.event === 'message' && (JSON.parse(e.data) as { id: string }).id === message.id,
+    );
+    expect(JSON.parse(got.data)).to.deep.equal(message);
+    figures.push(
+      `messaging: a message POSTed to web-a reached a doctor's SSE stream on web-b in ${Date.now() - t0} ms`,
+    );
+    onB.close();
+  });
+
   it('loses no job and no request when a worker and a web process get SIGTERM under load', async () => {
     const onA = sse[0];
     const backlog = await enqueueEmails('backlog', BACKLOG_JOBS);
