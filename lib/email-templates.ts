@@ -53,7 +53,6 @@ const PASS_THROUGH = new Set([
   'mj-accordion-text',
   'mj-social-element',
 ]);
-const MUSTACHE = /\{\{\{?[\s\S]*?\}?\}\}/g;
 const STANDALONE_BLOCK = /^\{\{\s*(?:[#/^]|else\b)/;
 
 /**
