@@ -4,10 +4,18 @@ import {
   putDoctorAvailability,
 } from '../../../domain/scheduling/doctor-availability.js';
 import { listFreeSlots } from '../../../domain/scheduling/free-slots.js';
+import { listNextFreeSlots } from '../../../domain/scheduling/next-free-slots.js';
 import { ValidationError } from '../../../lib/errors.js';
 import { defineRoutes } from '../../route.js';
 import { idParams } from '../../schemas.js';
-import { availabilityBody, availabilitySchema, slotListSchema, slotsQuery } from './schemas.js';
+import {
+  availabilityBody,
+  availabilitySchema,
+  doctorSlotListSchema,
+  nextSlotsQuery,
+  slotListSchema,
+  slotsQuery,
+} from './schemas.js';
 
 /**
  * The instant of a validated `date-time` query value. RFC 3339 allows a leap second (`23:59:60Z`)
@@ -69,6 +77,41 @@ export const schedulingRoutes = defineRoutes([
         items: slots.map((s) => ({ startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() })),
         nextCursor: null,
         timeZone,
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/slots',
+    operationId: 'listNextFreeSlots',
+    summary:
+      'First free slots across the active doctors of a specialization, ordered by time (at most 31 days; default from now)',
+    tags: ['scheduling'],
+    access: 'authenticated',
+    query: nextSlotsQuery,
+    response: doctorSlotListSchema,
+    handler: async (ctx) => {
+      const q = ctx.state.query as {
+        specialization?: string;
+        from?: string;
+        to?: string;
+        limit?: number;
+        cursor?: string;
+      };
+      const page = await listNextFreeSlots({
+        specialization: q.specialization,
+        from: queryInstant(q.from, 'from'),
+        to: queryInstant(q.to, 'to'),
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      return {
+        items: page.items.map((s) => ({
+          doctorId: s.doctorId,
+          startsAt: s.startsAt.toISOString(),
+          endsAt: s.endsAt.toISOString(),
+        })),
+        nextCursor: page.nextCursor,
       };
     },
   },

@@ -1,6 +1,6 @@
 /** JSON Schemas of the availability and slot routes (shapes from SPEC "Availability" and "Slot"). */
 import { AVAILABILITY_LIMITS } from '../../../domain/scheduling/availability.js';
-import { dateTime, objectSchema } from '../../schemas.js';
+import { dateTime, listOf, objectSchema, pageQueryProps, uuid } from '../../schemas.js';
 
 // Shapes only: the rules (known zone, HH:MM times, no overlaps, one override per date) are checked by
 // validateAvailability, whose messages name the offending range.
@@ -60,4 +60,17 @@ export const slotListSchema = objectSchema(
     timeZone: { type: 'string' },
   },
   ['items', 'nextCursor', 'timeZone'],
+);
+
+/** `?specialization=&from=&to=&limit=&cursor=` of the search across doctors. */
+export const nextSlotsQuery = objectSchema({
+  specialization: { type: 'string', minLength: 1, maxLength: 100 },
+  from: dateTime,
+  to: dateTime,
+  ...pageQueryProps,
+});
+
+/** First free slots across doctors, ordered by time. */
+export const doctorSlotListSchema = listOf(
+  objectSchema({ doctorId: uuid, startsAt: dateTime, endsAt: dateTime }, ['doctorId', 'startsAt', 'endsAt']),
 );
