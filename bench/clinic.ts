@@ -3,7 +3,7 @@
  * the stack in the same run.
  *
  * Data (bulk SQL, generate_series): 200 doctors in three time zones (New York, Berlin, Tokyo) with
- * visiting hours Mon–Fri 08:00–18:00 local on three slot grids, 20,000 patients with medical records,
+ * visiting hours Mon–Fri 07:00–19:00 and Sat 08:00–14:00 local on three slot grids, 20,000 patients with medical records,
  * ~500,000 past appointments over 90 days (completed, cancelled, no-show) and ~40 % of the next 30
  * days' slots booked (confirmed).
  *
@@ -69,7 +69,7 @@ type Op = (typeof OPS)[number];
 
 // ---------------------------------------------------------------- seeding
 
-async function seed(url: string): Promise<void> {
+export async function seed(url: string): Promise<void> {
   const pool = benchPool(url, 1);
   const q = (sql: string, params: unknown[] = []) => pool.query(sql, params);
   await q(`
@@ -84,7 +84,9 @@ async function seed(url: string): Promise<void> {
              (array[${ZONES.map((z) => `'${z}'`).join(',')}])[n % 3 + 1], 0 from doc;
     insert into doctor_availability (doctor_id, slot_minutes, buffer_minutes, min_notice_minutes, horizon_days, weekly)
       select id, (array[${GRIDS.map((g) => g[0]).join(',')}])[n % 3 + 1], (array[${GRIDS.map((g) => g[1]).join(',')}])[n % 3 + 1], 60, 90,
-             (select jsonb_agg(jsonb_build_object('weekday', w, 'start', '08:00', 'end', '18:00')) from generate_series(1, 5) w)
+             (select jsonb_agg(jsonb_build_object('weekday', w, 'start', case when w = 6 then '08:00' else '07:00' end,
+                                                 'end', case when w = 6 then '14:00' else '19:00' end))
+                from generate_series(1, 6) w)
         from doc;
     insert into patients (name, time_zone) select 'Patient ' || i, 'UTC' from generate_series(1, ${PATIENTS}) i;
     create temporary table pat as select id, (row_number() over (order by id) - 1)::int as n from patients;
@@ -98,12 +100,16 @@ async function seed(url: string): Promise<void> {
     select g.doctor_id, pat.id, g.starts_at, g.starts_at + make_interval(mins => g.slot_minutes), g.buffer_minutes, ${status}, 0, 'usd', now()
       from (
         select d.id as doctor_id, a.slot_minutes, a.buffer_minutes, k, j, random() as r,
-               ((current_date + k) + time '08:00' + make_interval(mins => j * (a.slot_minutes + a.buffer_minutes)))
+               ((current_date + k) + h.opens + make_interval(mins => j * (a.slot_minutes + a.buffer_minutes)))
                  at time zone dr.time_zone as starts_at
           from doc d join doctors dr on dr.id = d.id join doctor_availability a on a.doctor_id = d.id
           cross join generate_series(${days}) k
-          cross join lateral generate_series(0, 600 / (a.slot_minutes + a.buffer_minutes) - 1) j
-         where extract(isodow from current_date + k) <= 5
+          cross join lateral (
+            select case when extract(isodow from current_date + k) = 6 then time '08:00' else time '07:00' end as opens,
+                   case when extract(isodow from current_date + k) = 6 then 360 else 720 end as minutes
+          ) h
+          cross join lateral generate_series(0, h.minutes / (a.slot_minutes + a.buffer_minutes) - 1) j
+         where extract(isodow from current_date + k) <= 6
       ) g
       join pat on pat.n = abs(hashtext(g.doctor_id::text || ':' || g.k || ':' || g.j)) % ${PATIENTS}
      where ${keep}`;
@@ -605,11 +611,11 @@ export async function benchClinic(): Promise<BenchResult[]> {
       .map((u) => ({ id: u.id, token: token(u), patients: doctorPatients.get(u.id) ?? [] }));
     const bookable: MixData['bookable'] = [];
     for (const d of doctors) {
-      const { slots } = await listFreeSlots(d.id, {
+      const { starts } = await listFreeSlots(d.id, {
         from: new Date(firstDay),
         to: new Date(firstDay + 14 * DAY_MS),
       });
-      for (const s of slots) bookable.push({ doctorId: d.id, startsAt: s.startsAt.toISOString() });
+      for (const t of starts) bookable.push({ doctorId: d.id, startsAt: new Date(t).toISOString() });
     }
     for (let i = bookable.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));

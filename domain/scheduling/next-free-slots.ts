@@ -13,8 +13,8 @@ import { type BusyInterval, MAX_SLOT_RANGE_DAYS, computeFreeSlots } from './slot
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
-/** The first stretch of time searched; most searches fill a page within it. */
-const FIRST_SPAN_MS = 2 * DAY_MS;
+/** The first stretch of time searched; with many doctors most searches fill a page within it. */
+const FIRST_SPAN_MS = 4 * 60 * MINUTE_MS;
 
 export interface NextFreeSlotsQuery {
   /** Case-insensitive exact specialization; omitted: every bookable doctor. */
@@ -50,34 +50,35 @@ async function readSchedules(
   hi: Date,
 ): Promise<{ doctors: Doctor[]; busy: Map<string, BusyInterval[]> }> {
   const { rows } = await knex.raw(
-    `select d.id, d.time_zone as "timeZone",
-            a.slot_minutes as "slotMinutes", a.buffer_minutes as "bufferMinutes",
-            a.min_notice_minutes as "minNoticeMinutes", a.horizon_days as "horizonDays",
-            a.weekly, a.overrides, busy.intervals as busy
-       from doctors d
-       join users u on u.id = d.id and u.role = 'doctor' and u.status = 'active'
-       join doctor_availability a on a.doctor_id = d.id
-       cross join lateral (
-         select array_agg(array[(extract(epoch from ap.starts_at) * 1000)::float8,
-                                (extract(epoch from ap.ends_at) * 1000)::float8,
-                                ap.buffer_minutes::float8]) as intervals
-           from appointments ap
-          where ap.doctor_id = d.id
-            and ap.status in (${LIVE_STATUSES.map(() => '?').join(', ')})
-            and ap.starts_at < add_minutes(?::timestamptz, a.slot_minutes + a.buffer_minutes)
-            and add_minutes(ap.ends_at, greatest(ap.buffer_minutes, a.buffer_minutes)) > ?::timestamptz
-       ) busy
-      where (?::text is null or lower(d.specialization) = lower(?::text))
-        and (?::uuid[] is null or d.id = any(?::uuid[]))`,
-    [
-      ...LIVE_STATUSES,
-      hi,
-      lo,
-      q.specialization ?? null,
-      q.specialization ?? null,
-      q.ids ?? null,
-      q.ids ?? null,
-    ],
+    `with docs as (
+       select d.id, d.time_zone as "timeZone",
+              a.slot_minutes as "slotMinutes", a.buffer_minutes as "bufferMinutes",
+              a.min_notice_minutes as "minNoticeMinutes", a.horizon_days as "horizonDays",
+              a.weekly, a.overrides
+         from doctors d
+         join users u on u.id = d.id and u.role = 'doctor' and u.status = 'active'
+         join doctor_availability a on a.doctor_id = d.id
+        where (?::text is null or lower(d.specialization) = lower(?::text))
+          and (?::uuid[] is null or d.id = any(?::uuid[]))
+     ), near as materialized (
+       -- One scan of appointments_live_time_idx for all doctors, widened by the largest buffer
+       -- and slot of these doctors: a superset of what can block a slot starting in [lo, hi)
+       -- (computeFreeSlots tests each candidate exactly).
+       select ap.doctor_id, ap.starts_at, ap.ends_at, ap.buffer_minutes
+         from appointments ap
+        where ap.status in (${LIVE_STATUSES.map((s) => `'${s}'`).join(', ')})
+          and tstzrange(ap.starts_at, add_minutes(ap.ends_at, ap.buffer_minutes), '[)')
+              && tstzrange(add_minutes(?::timestamptz, -(select coalesce(max("bufferMinutes"), 0) from docs)),
+                           add_minutes(?::timestamptz, (select coalesce(max("slotMinutes" + "bufferMinutes"), 0) from docs)),
+                           '[)')
+     ), busy as (
+       select doctor_id, json_agg(json_build_array((extract(epoch from starts_at) * 1000)::float8,
+                                                   (extract(epoch from ends_at) * 1000)::float8,
+                                                   buffer_minutes)) as intervals
+         from near group by doctor_id
+     )
+     select docs.*, busy.intervals as busy from docs left join busy on busy.doctor_id = docs.id`,
+    [q.specialization ?? null, q.specialization ?? null, q.ids ?? null, q.ids ?? null, lo, hi],
   );
   const doctors: Doctor[] = [];
   const busy = new Map<string, BusyInterval[]>();
@@ -106,9 +107,9 @@ async function readSchedules(
  *
  * Each doctor's slots come from computeFreeSlots (their own zone, hours, notice, buffers, horizon,
  * appointments), the same rules booking checks. The search reads everything it needs in one
- * statement for the first two days after the page's start, and only when that stretch holds fewer
- * than a page, one more statement per wider stretch (×4 each time), so a page costs one or two
- * round trips, not one per doctor.
+ * statement for the first four hours after the page's start, and only when that stretch holds
+ * fewer than a page, one more statement per wider stretch (×4 each time: 16 h, 64 h, …), so a page
+ * usually costs one or two round trips, never one per doctor.
  */
 export async function listNextFreeSlots(
   query: NextFreeSlotsQuery,

@@ -62,6 +62,15 @@ export function slotEnd(availability: Availability, startsAt: Date): Date {
  * write, so either is a programming error rather than something to answer with an empty list.
  */
 export function computeFreeSlots(query: FreeSlotsQuery): Slot[] {
+  const slotMs = query.availability.slotMinutes * MS_PER_MINUTE;
+  return computeFreeSlotStarts(query).map((t) => ({ startsAt: new Date(t), endsAt: new Date(t + slotMs) }));
+}
+
+/**
+ * {@link computeFreeSlots} as the start instants (ms since the epoch) only, ascending: what a
+ * listing serialises, without two Dates and an object per slot. Each slot ends `slotMinutes` later.
+ */
+export function computeFreeSlotStarts(query: FreeSlotsQuery): number[] {
   const { availability: a, from, to, now } = query;
   for (const [name, d] of [
     ['from', from],
@@ -81,7 +90,9 @@ export function computeFreeSlots(query: FreeSlotsQuery): Slot[] {
   const bufferMs = a.bufferMinutes * MS_PER_MINUTE;
   // Horizon in calendar days of the doctor's zone, so "90 days ahead" ends at the same local time
   // of day even when a DST change falls in between.
-  const horizonEnd = DateTime.fromJSDate(now, { zone }).plus({ days: a.horizonDays }).toMillis();
+  const horizonEnd = memo(`h|${zone}|${now.getTime()}|${a.horizonDays}`, () =>
+    DateTime.fromJSDate(now, { zone }).plus({ days: a.horizonDays }).toMillis(),
+  );
   // Clipping the window first bounds the work by the horizon, however wide [from, to) is.
   const lo = Math.max(from.getTime(), now.getTime() + a.minNoticeMinutes * MS_PER_MINUTE);
   const hi = Math.min(to.getTime(), horizonEnd);
@@ -94,10 +105,10 @@ export function computeFreeSlots(query: FreeSlotsQuery): Slot[] {
 
   // Dates are walked as plain calendar dates (UTC has no DST), and only turned into instants per
   // wall-clock time; walking local midnights instead would trip over zones where midnight is skipped.
-  const first = DateTime.fromMillis(lo, { zone });
-  const last = DateTime.fromMillis(hi - 1, { zone });
+  const first = localDate(lo, zone);
+  const last = localDate(hi - 1, zone);
   const lastDate = DateTime.utc(last.year, last.month, last.day);
-  const found = new Map<number, Slot>();
+  const found: number[] = [];
 
   for (
     let date = DateTime.utc(first.year, first.month, first.day);
@@ -135,14 +146,20 @@ export function computeFreeSlots(query: FreeSlotsQuery): Slot[] {
         // as time passes.
         if (endMs > rangeEnd || startMs < previousEnd + bufferMs) continue;
         previousEnd = endMs;
-        if (startMs < lo || startMs >= hi || found.has(startMs)) continue;
+        if (startMs < lo || startMs >= hi) continue;
         if (overlapsBusy(busy, startMs - bufferMs, endMs + bufferMs)) continue;
-        found.set(startMs, { startsAt: new Date(startMs), endsAt: new Date(endMs) });
+        found.push(startMs);
       }
     }
   }
 
-  return [...found.values()].sort((x, y) => x.startsAt.getTime() - y.startsAt.getTime());
+  // Each range yields ascending starts; ranges of a day may come in any order, and two ranges can
+  // meet at a DST change, hence the sort and the removal of duplicates (rare: usually a no-op).
+  let sorted = true;
+  for (let i = 1; i < found.length; i++) if (found[i] <= found[i - 1]) sorted = false;
+  if (sorted) return found;
+  found.sort((x, y) => x - y);
+  return found.filter((t, i) => i === 0 || t !== found[i - 1]);
 }
 
 /**
@@ -172,6 +189,47 @@ export function isBookableSlot(query: BookableSlotQuery): boolean {
  * instant; comparing the fields it resolved to with the ones asked for detects the first case.
  */
 function wallClock(date: DateTime, minutes: number, zone: string): { instant: number; exists: boolean } {
+  // A pure function of its arguments whose zone lookups (Intl formatToParts inside luxon) were most
+  // of a listing's CPU time; doctors of one zone share their dates and hours, so it is memoised.
+  const key = `${zone}|${date.year}-${date.month}-${date.day}|${minutes}`;
+  const hit = wallClockMemo.get(key);
+  if (hit) return hit;
+  const computed = computeWallClock(date, minutes, zone);
+  if (wallClockMemo.size >= WALL_CLOCK_MEMO_SIZE) wallClockMemo.clear();
+  wallClockMemo.set(key, computed);
+  return computed;
+}
+
+/** The calendar date of an instant in a zone (memoised: every doctor of a zone asks the same). */
+function localDate(ms: number, zone: string): { year: number; month: number; day: number } {
+  return memo(`d|${zone}|${ms}`, () => {
+    const dt = DateTime.fromMillis(ms, { zone });
+    return { year: dt.year, month: dt.month, day: dt.day };
+  });
+}
+
+const zoneMemo = new Map<string, unknown>();
+
+/**
+ * Memoises a pure zone computation of one request's instants: a search across doctors asks the same
+ * question once per doctor. Small and cleared when full, since the instants change per request.
+ */
+function memo<T>(key: string, compute: () => T): T {
+  if (zoneMemo.has(key)) return zoneMemo.get(key) as T;
+  const value = compute();
+  if (zoneMemo.size >= 1000) zoneMemo.clear();
+  zoneMemo.set(key, value);
+  return value;
+}
+
+const WALL_CLOCK_MEMO_SIZE = 100_000;
+const wallClockMemo = new Map<string, { instant: number; exists: boolean }>();
+
+function computeWallClock(
+  date: DateTime,
+  minutes: number,
+  zone: string,
+): { instant: number; exists: boolean } {
   const day = minutes >= MINUTES_PER_DAY ? date.plus({ days: 1 }) : date;
   const m = minutes % MINUTES_PER_DAY;
   const want = { year: day.year, month: day.month, day: day.day, hour: Math.floor(m / 60), minute: m % 60 };

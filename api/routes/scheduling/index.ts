@@ -7,6 +7,7 @@ import { listFreeSlots } from '../../../domain/scheduling/free-slots.js';
 import { listNextFreeSlots } from '../../../domain/scheduling/next-free-slots.js';
 import { ValidationError } from '../../../lib/errors.js';
 import { defineRoutes } from '../../route.js';
+import { slotListJson } from './present.js';
 import { idParams } from '../../schemas.js';
 import {
   availabilityBody,
@@ -69,15 +70,13 @@ export const schedulingRoutes = defineRoutes([
     response: slotListSchema,
     handler: async (ctx) => {
       const q = ctx.state.query as { from?: string; to?: string };
-      const { timeZone, slots } = await listFreeSlots(ctx.state.params.id as string, {
+      const { timeZone, slotMinutes, starts } = await listFreeSlots(ctx.state.params.id as string, {
         from: queryInstant(q.from, 'from'),
         to: queryInstant(q.to, 'to'),
       });
-      return {
-        items: slots.map((s) => ({ startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() })),
-        nextCursor: null,
-        timeZone,
-      };
+      ctx.type = 'application/json';
+      ctx.body = slotListJson(starts, slotMinutes, timeZone);
+      return undefined;
     },
   },
   {
