@@ -603,7 +603,7 @@ export async function benchClinic(): Promise<BenchResult[]> {
     const firstDay = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
     const patientsOf = (
       await knex.raw(`select doctor_id, (array_agg(distinct patient_id))[1:20] as patients from appointments
-                       where starts_at between now() - interval '14 days' and now() group by doctor_id`)
+                       where starts_at between now() - interval '14 days' and now() and status = 'completed' group by doctor_id`)
     ).rows as { doctor_id: string; patients: string[] }[];
     const doctorPatients = new Map(patientsOf.map((r) => [r.doctor_id, r.patients]));
     const doctors = users

@@ -9,7 +9,7 @@ import { ValidationError } from '../../lib/errors.js';
 import type { Availability } from './availability.js';
 import { availabilityFromRow, type AvailabilityRow } from './doctor-availability.js';
 import { LIVE_STATUSES } from './free-slots.js';
-import { type BusyInterval, MAX_SLOT_RANGE_DAYS, computeFreeSlots } from './slots.js';
+import { type BusyInterval, MAX_SLOT_RANGE_DAYS, computeFreeSlotStarts } from './slots.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -155,28 +155,27 @@ export async function listNextFreeSlots(
     );
     doctors ??= read.doctors;
     if (!doctors.length) break;
-    const stretch: DoctorSlot[] = [];
+    const stretch: { doctorId: string; t: number; slotMs: number }[] = [];
     for (const d of read.doctors) {
-      const slots = computeFreeSlots({
+      const starts = computeFreeSlotStarts({
         availability: d.availability,
         from: new Date(lo),
         to: new Date(hi),
         now,
         busy: read.busy.get(d.id) ?? [],
+        // A doctor's slots past a page's worth cannot make it into the page (one more: the slot at
+        // the cursor's instant, which the cursor may exclude).
+        limit: limit + 2,
       });
-      for (const s of slots) {
-        const t = s.startsAt.getTime();
+      const slotMs = d.availability.slotMinutes * MINUTE_MS;
+      for (const t of starts) {
         if (after && (t < after.t || (t === after.t && d.id <= after.doctorId))) continue;
-        stretch.push({ doctorId: d.id, startsAt: s.startsAt, endsAt: s.endsAt });
+        stretch.push({ doctorId: d.id, t, slotMs });
       }
     }
-    stretch.sort(
-      (x, y) =>
-        x.startsAt.getTime() - y.startsAt.getTime() ||
-        (x.doctorId < y.doctorId ? -1 : x.doctorId > y.doctorId ? 1 : 0),
-    );
+    stretch.sort((x, y) => x.t - y.t || (x.doctorId < y.doctorId ? -1 : x.doctorId > y.doctorId ? 1 : 0));
     for (const s of stretch) {
-      found.push(s);
+      found.push({ doctorId: s.doctorId, startsAt: new Date(s.t), endsAt: new Date(s.t + s.slotMs) });
       if (found.length > limit) break;
     }
     lo = hi;

@@ -29,6 +29,11 @@ export interface FreeSlotsQuery {
   to: Date;
   now: Date;
   busy: readonly BusyInterval[];
+  /**
+   * Stop at the end of the first local date by which this many slots were found: the result is
+   * then the first slots of the window (at least `limit`), not all of them. (Default: no limit)
+   */
+  limit?: number;
 }
 
 /** Input of {@link isBookableSlot}. */
@@ -103,42 +108,41 @@ export function computeFreeSlotStarts(query: FreeSlotsQuery): number[] {
   const weekly = new Map<number, { start: string; end: string }[]>();
   for (const w of a.weekly) weekly.set(w.weekday, [...(weekly.get(w.weekday) ?? []), w]);
 
-  // Dates are walked as plain calendar dates (UTC has no DST), and only turned into instants per
-  // wall-clock time; walking local midnights instead would trip over zones where midnight is skipped.
+  const found: number[] = [];
   const first = localDate(lo, zone);
   const last = localDate(hi - 1, zone);
-  const lastDate = DateTime.utc(last.year, last.month, last.day);
-  const found: number[] = [];
+  const lastDay = epochDay(last);
 
-  for (
-    let date = DateTime.utc(first.year, first.month, first.day);
-    date <= lastDate;
-    date = date.plus({ days: 1 })
-  ) {
-    const override = overrides.get(date.toISODate() ?? '');
+  // Dates are walked as plain calendar dates (days since 1970-01-01; UTC has no DST), and only
+  // turned into instants per wall-clock time; walking local midnights instead would trip over zones
+  // where midnight is skipped.
+  for (let day = epochDay(first); day <= lastDay; day++) {
+    if (query.limit !== undefined && found.length >= query.limit) break;
+    const override = overrides.size ? overrides.get(isoDate(day)) : undefined;
     const ranges = override
       ? override.closed
         ? []
         : (override.ranges ?? [])
-      : (weekly.get(date.weekday) ?? []);
+      : (weekly.get(isoWeekday(day)) ?? []);
     for (const range of ranges) {
       // Validation guarantees both parse.
       const startMin = parseTimeOfDay(range.start) as number;
       const endMin = parseTimeOfDay(range.end, true) as number;
-      const rangeEnd = wallClock(date, endMin, zone).instant;
-      const rangeStart = wallClock(date, startMin, zone);
+      const rangeEnd = wallClock(day, endMin, zone).instant;
+      const rangeStart = wallClock(day, startMin, zone);
       // Most ranges hold no DST change: then wall-clock minutes map to instants by plain arithmetic,
       // and asking the zone database once per slot (the slow part of listing) is unnecessary.
       const steady =
         rangeStart.exists && rangeEnd - rangeStart.instant === (endMin - startMin) * MS_PER_MINUTE;
       let previousEnd = -Infinity;
       for (let m = startMin; m + a.slotMinutes <= endMin; m += a.slotMinutes + a.bufferMinutes) {
-        const start = steady
-          ? { instant: rangeStart.instant + (m - startMin) * MS_PER_MINUTE, exists: true }
-          : wallClock(date, m, zone);
-        // A time skipped by spring-forward is not offered rather than moved to another time.
-        if (!start.exists) continue;
-        const startMs = start.instant;
+        let startMs = rangeStart.instant + (m - startMin) * MS_PER_MINUTE;
+        if (!steady) {
+          const start = wallClock(day, m, zone);
+          // A time skipped by spring-forward is not offered rather than moved to another time.
+          if (!start.exists) continue;
+          startMs = start.instant;
+        }
         const endMs = startMs + slotMs;
         // Across spring-forward a slot lasts longer in wall-clock time than the grid step, so it can
         // run past the doctor's hours or into the next grid slot; such slots are dropped. This is
@@ -181,23 +185,40 @@ export function isBookableSlot(query: BookableSlotQuery): boolean {
   return slots.some((s) => s.startsAt.getTime() === t);
 }
 
-/**
- * The instant of `minutes` after the start of local `date` in `zone`, and whether that wall-clock
- * time exists there. 1440 means the next day's 00:00, so hours may end at "24:00".
- *
- * luxon moves a nonexistent time forward by the DST gap and resolves an ambiguous one to a single
- * instant; comparing the fields it resolved to with the ones asked for detects the first case.
- */
-function wallClock(date: DateTime, minutes: number, zone: string): { instant: number; exists: boolean } {
+/** {@link computeWallClock}, memoised. */
+function wallClock(day: number, minutes: number, zone: string): { instant: number; exists: boolean } {
   // A pure function of its arguments whose zone lookups (Intl formatToParts inside luxon) were most
   // of a listing's CPU time; doctors of one zone share their dates and hours, so it is memoised.
-  const key = `${zone}|${date.year}-${date.month}-${date.day}|${minutes}`;
+  const key = `${zone}|${day}|${minutes}`;
   const hit = wallClockMemo.get(key);
   if (hit) return hit;
-  const computed = computeWallClock(date, minutes, zone);
+  const computed = computeWallClock(day, minutes, zone);
   if (wallClockMemo.size >= WALL_CLOCK_MEMO_SIZE) wallClockMemo.clear();
   wallClockMemo.set(key, computed);
   return computed;
+}
+
+const MS_PER_DAY = MINUTES_PER_DAY * MS_PER_MINUTE;
+
+/** Days since 1970-01-01 of a calendar date. */
+function epochDay(d: { year: number; month: number; day: number }): number {
+  return Math.round(Date.UTC(d.year, d.month - 1, d.day) / MS_PER_DAY);
+}
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a day number; 1970-01-01 was a Thursday. */
+function isoWeekday(day: number): number {
+  return ((((day + 3) % 7) + 7) % 7) + 1;
+}
+
+/** `YYYY-MM-DD` of a day number. */
+function isoDate(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** The calendar date (year, month, day) of a day number. */
+function calendarDate(day: number): { year: number; month: number; day: number } {
+  const d = new Date(day * MS_PER_DAY);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
 /** The calendar date of an instant in a zone (memoised: every doctor of a zone asks the same). */
@@ -225,14 +246,24 @@ function memo<T>(key: string, compute: () => T): T {
 const WALL_CLOCK_MEMO_SIZE = 100_000;
 const wallClockMemo = new Map<string, { instant: number; exists: boolean }>();
 
-function computeWallClock(
-  date: DateTime,
-  minutes: number,
-  zone: string,
-): { instant: number; exists: boolean } {
-  const day = minutes >= MINUTES_PER_DAY ? date.plus({ days: 1 }) : date;
+/**
+ * The instant of `minutes` after the start of local date `day` (days since 1970-01-01) in `zone`,
+ * and whether that wall-clock time exists there. 1440 means the next day's 00:00, so hours may end
+ * at "24:00".
+ *
+ * luxon moves a nonexistent time forward by the DST gap and resolves an ambiguous one to a single
+ * instant; comparing the fields it resolved to with the ones asked for detects the first case.
+ */
+function computeWallClock(day: number, minutes: number, zone: string): { instant: number; exists: boolean } {
+  const date = calendarDate(minutes >= MINUTES_PER_DAY ? day + 1 : day);
   const m = minutes % MINUTES_PER_DAY;
-  const want = { year: day.year, month: day.month, day: day.day, hour: Math.floor(m / 60), minute: m % 60 };
+  const want = {
+    year: date.year,
+    month: date.month,
+    day: date.day,
+    hour: Math.floor(m / 60),
+    minute: m % 60,
+  };
   const dt = DateTime.fromObject(want, { zone });
   const exists =
     dt.year === want.year &&
