@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchApi } from './api.js';
+import { benchClinic } from './clinic.js';
 import { benchEmail } from './email.js';
 import { benchFanout } from './fanout.js';
 import { benchInventory } from './inventory.js';
@@ -28,6 +29,7 @@ const all: Record<string, () => Promise<BenchResult[]>> = {
   inventory: benchInventory,
   'upload-memory': benchUploadMemory,
   messaging: benchMessaging,
+  clinic: benchClinic,
 };
 /** Diagnostic runs, only when named. */
 const extra: Record<string, () => Promise<BenchResult[]>> = { 'jobs-profile': benchJobsProfile };

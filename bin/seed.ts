@@ -126,12 +126,12 @@ const demoScan = () =>
 /** Slots of a doctor on the day `days` from now, as seen by a booking made at `now`. */
 async function slotsOn(doctorId: string, days: number, now: Date): Promise<string[]> {
   const from = new Date(Math.floor((Date.now() + days * DAY_MS) / DAY_MS) * DAY_MS);
-  const { slots } = await listFreeSlots(
+  const { starts } = await listFreeSlots(
     doctorId,
     { from: from.toISOString(), to: new Date(from.getTime() + DAY_MS).toISOString() },
     now,
   );
-  return slots.map((s) => new Date(s.startsAt).toISOString());
+  return starts.map((t) => new Date(t).toISOString());
 }
 
 /** Creates the demo clinic; returns the logins to print. */

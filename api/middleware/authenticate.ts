@@ -1,4 +1,5 @@
 import { hasAnyGrant } from '../../domain/auth/actor.js';
+import { cachedActor } from '../../domain/auth/actor-cache.js';
 import { authenticateToken } from '../../domain/auth/tokens.js';
 import { ForbiddenError, UnauthorizedError } from '../../lib/errors.js';
 import type { Access, AppContext } from '../route.js';
@@ -21,7 +22,7 @@ export function authenticate(access: Access, opts: { allowQueryToken?: boolean }
     if (access !== 'public') {
       const token = bearer(ctx, opts.allowQueryToken ?? false);
       if (!token) throw new UnauthorizedError();
-      const actor = await authenticateToken(token);
+      const actor = await cachedActor(token, authenticateToken);
       actor.ip = ctx.ip;
       actor.requestId = ctx.state.requestId;
       ctx.state.actor = actor;

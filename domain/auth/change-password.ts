@@ -2,6 +2,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { BadRequestError, NotFoundError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import type { Actor, Role } from './actor.js';
+import { actorChanged } from './actor-cache.js';
 import { recordSecurityEvent } from './audit.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { accountKey, clearFailures, takeAttempt } from './rate-limits.js';
@@ -60,6 +61,7 @@ export async function changePassword(
   if (!result) {
     throw new BadRequestError('invalid_password', 'The current password is incorrect.');
   }
+  actorChanged(actor.userId);
   await clearFailures(key);
   return issueToken(result);
 }

@@ -1,6 +1,7 @@
 import { withTransaction } from '../../db/transaction.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 import type { Actor } from './actor.js';
+import { actorChanged } from './actor-cache.js';
 import { recordSecurityEvent } from './audit.js';
 
 /** Revokes the caller's token at once (its jti is refused until it would have expired anyway). */
@@ -17,4 +18,5 @@ export async function logout(actor: Actor): Promise<void> {
       trx,
     );
   });
+  actorChanged(actor.userId);
 }

@@ -1,5 +1,6 @@
 import { db } from '../../db/knex.js';
 import { withTransaction } from '../../db/transaction.js';
+import { actorChanged } from './actor-cache.js';
 import { BadRequestError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import type { Role } from './actor.js';
@@ -78,5 +79,6 @@ export async function resetPassword(input: ResetPasswordInput, meta: RequestMeta
     return 'reset' as const;
   });
   if (outcome !== 'reset') throw invalidOtp();
+  actorChanged(user!.id);
   await clearFailures(key);
 }

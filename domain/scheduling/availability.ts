@@ -43,7 +43,6 @@ export function DEFAULT_AVAILABILITY(timeZone: string): Availability {
 }
 
 const MINUTES_PER_DAY = 24 * 60;
-const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -55,8 +54,15 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 export function parseTimeOfDay(value: unknown, allowEndOfDay = false): number | undefined {
   if (typeof value !== 'string') return undefined;
   if (allowEndOfDay && value === '24:00') return MINUTES_PER_DAY;
-  const m = TIME_RE.exec(value);
-  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+  // /^([01]\d|2[0-3]):([0-5]\d)$/ by character codes: slot listing parses every range of every date.
+  if (value.length !== 5 || value.charCodeAt(2) !== 58) return undefined;
+  const h1 = value.charCodeAt(0) - 48;
+  const h2 = value.charCodeAt(1) - 48;
+  const m1 = value.charCodeAt(3) - 48;
+  const m2 = value.charCodeAt(4) - 48;
+  if (h1 < 0 || h1 > 2 || h2 < 0 || h2 > 9 || m1 < 0 || m1 > 5 || m2 < 0 || m2 > 9) return undefined;
+  const hours = h1 * 10 + h2;
+  return hours <= 23 ? hours * 60 + m1 * 10 + m2 : undefined;
 }
 
 /** True iff `value` is a real calendar date written as `"YYYY-MM-DD"`. */

@@ -14,13 +14,7 @@ import {
 } from '../../lib/errors.js';
 import { type Availability, DEFAULT_AVAILABILITY } from './availability.js';
 import { type BookableDoctor, availabilityFromRow, loadBookableDoctor } from './doctor-availability.js';
-import {
-  type BusyInterval,
-  MAX_SLOT_RANGE_DAYS,
-  type Slot,
-  computeFreeSlots,
-  isBookableSlot,
-} from './slots.js';
+import { type BusyInterval, MAX_SLOT_RANGE_DAYS, computeFreeSlotStarts, isBookableSlot } from './slots.js';
 import { isPlainDate, resolveRange } from '../../lib/time-range.js';
 
 /** Statuses that hold a doctor's time (the same list as the exclusion constraint's WHERE). */
@@ -117,7 +111,13 @@ export async function loadDoctorSchedule(
                   ap.buffer_minutes) order by ap.starts_at), '[]'::json) as intervals
            from appointments ap
           where ap.doctor_id = d.id
-            and ap.status in (${LIVE_STATUSES.map(() => '?').join(', ')})
+            and ap.status in (${LIVE_STATUSES.map((s) => `'${s}'`).join(', ')})
+            -- A superset of the two exact conditions below that the exclusion constraint's GiST
+            -- index answers, so only the appointments near the window are read, not the doctor's
+            -- whole calendar.
+            and tstzrange(ap.starts_at, add_minutes(ap.ends_at, ap.buffer_minutes), '[)')
+                && tstzrange(add_minutes(?::timestamptz, -coalesce(a.buffer_minutes, ?::int)),
+                             add_minutes(?::timestamptz, coalesce(a.slot_minutes, ?::int) + coalesce(a.buffer_minutes, ?::int)), '[)')
             and ap.starts_at < add_minutes(?::timestamptz,
                   coalesce(a.slot_minutes, ?::int) + coalesce(a.buffer_minutes, ?::int))
             and add_minutes(ap.ends_at, greatest(ap.buffer_minutes, coalesce(a.buffer_minutes, ?::int))) > ?::timestamptz
@@ -127,7 +127,11 @@ export async function loadDoctorSchedule(
     [
       ...patientBindings,
       ...(extras.reserveHistoryId ? patientBindings : []),
-      ...LIVE_STATUSES,
+      from,
+      defaults.bufferMinutes,
+      to,
+      defaults.slotMinutes,
+      defaults.bufferMinutes,
       to,
       defaults.slotMinutes,
       defaults.bufferMinutes,
@@ -184,14 +188,15 @@ export interface SlotWindow {
 }
 
 /**
- * Lists a bookable doctor's free slots starting in `[from, to)`, in UTC, computed in the doctor's zone.
+ * Lists a bookable doctor's free slots starting in `[from, to)`, in UTC, computed in the doctor's zone,
+ * as start instants (ms since the epoch, ascending); each slot lasts `slotMinutes`.
  * The window may span at most MAX_SLOT_RANGE_DAYS days; a wider or reversed one is a 400.
  */
 export async function listFreeSlots(
   doctorId: string,
   window: SlotWindow,
   now = new Date(),
-): Promise<{ timeZone: string; slots: Slot[] }> {
+): Promise<{ timeZone: string; slotMinutes: number; starts: number[] }> {
   // Plain dates are days in the doctor's zone, which only the doctor's row knows.
   const plain = [window.from, window.to].some((v) => v !== undefined && isPlainDate(v));
   const zone = plain ? (await loadBookableDoctor(db(), doctorId)).timeZone : 'UTC';
@@ -209,7 +214,11 @@ export async function listFreeSlots(
     ]);
   }
   const { availability, busy } = await loadDoctorSchedule(db(), doctorId, from, to);
-  return { timeZone: availability.timeZone, slots: computeFreeSlots({ availability, from, to, now, busy }) };
+  return {
+    timeZone: availability.timeZone,
+    slotMinutes: availability.slotMinutes,
+    starts: computeFreeSlotStarts({ availability, from, to, now, busy }),
+  };
 }
 
 /**

@@ -2,6 +2,8 @@
 import {
   DateOnly,
   DateOrDateTime,
+  PageQueryProps,
+  SingleLine,
   StrictObject,
   TimeOfDay,
   TimeOfDayEnd,
@@ -66,3 +68,15 @@ export const ListDoctorSlotsQuery = StrictObject({
   to: Type.Optional(DateOrDateTime),
 });
 export type ListDoctorSlotsQuery = Static<typeof ListDoctorSlotsQuery>;
+
+/**
+ * `GET /slots`: the first free slots across the active doctors of a specialization. Plain-date
+ * bounds are whole days in CLINIC_TIME_ZONE (the search spans doctors in several zones).
+ */
+export const ListNextFreeSlotsQuery = StrictObject({
+  specialization: Type.Optional(SingleLine(100)),
+  from: Type.Optional(DateOrDateTime),
+  to: Type.Optional(DateOrDateTime),
+  ...PageQueryProps,
+});
+export type ListNextFreeSlotsQuery = Static<typeof ListNextFreeSlotsQuery>;

@@ -3,6 +3,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import type { Actor, Role } from '../auth/actor.js';
+import { actorChanged } from '../auth/actor-cache.js';
 import { recordSecurityEvent } from '../auth/audit.js';
 import { loadUserView, type UserStatus, type UserView } from './user-view.js';
 import type { ChangeUserStatusInput } from './schemas.js';
@@ -30,7 +31,7 @@ export async function changeUserStatus(
   input: ChangeUserStatusInput,
 ): Promise<UserView> {
   const meta = { ip: actor.ip, requestId: actor.requestId };
-  return withTransaction(async (trx) => {
+  const view = await withTransaction(async (trx) => {
     const target = (await trx('users')
       .where({ id: userId })
       .forUpdate()
@@ -96,4 +97,6 @@ export async function changeUserStatus(
     );
     return (await loadUserView(target.id, trx))!;
   });
+  actorChanged(userId);
+  return view;
 }

@@ -3,10 +3,18 @@ import {
   putDoctorAvailability,
 } from '../../../domain/scheduling/doctor-availability.js';
 import { listFreeSlots } from '../../../domain/scheduling/free-slots.js';
-import { defineRoutes, route } from '../../route.js';
+import { listNextFreeSlots } from '../../../domain/scheduling/next-free-slots.js';
+import {
+  Availability,
+  ListDoctorSlotsQuery,
+  ListNextFreeSlotsQuery,
+} from '../../../domain/scheduling/schemas.js';
 import { IdParams } from '../../../lib/schema.js';
-import { SlotList } from './schemas.js';
-import { Availability, ListDoctorSlotsQuery } from '../../../domain/scheduling/schemas.js';
+import { services } from '../../../lib/services.js';
+import { resolveRange } from '../../../lib/time-range.js';
+import { defineRoutes, route } from '../../route.js';
+import { slotListJson } from './present.js';
+import { DoctorSlotList, SlotList } from './schemas.js';
 
 export const schedulingRoutes = defineRoutes([
   route({
@@ -44,11 +52,39 @@ export const schedulingRoutes = defineRoutes([
     query: ListDoctorSlotsQuery,
     response: SlotList,
     handler: async (ctx) => {
-      const { timeZone, slots } = await listFreeSlots(ctx.state.params.id, ctx.state.query);
+      const { timeZone, slotMinutes, starts } = await listFreeSlots(ctx.state.params.id, ctx.state.query);
+      ctx.type = 'application/json';
+      ctx.body = slotListJson(starts, slotMinutes, timeZone);
+      return undefined;
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/slots',
+    operationId: 'listNextFreeSlots',
+    summary:
+      'First free slots across the active doctors of a specialization, ordered by time (at most 31 days; default from now; plain dates are days in the clinic zone)',
+    tags: ['scheduling'],
+    access: 'authenticated',
+    query: ListNextFreeSlotsQuery,
+    response: DoctorSlotList,
+    handler: async (ctx) => {
+      const q = ctx.state.query;
+      const { from, to } = resolveRange(q, services().config.clinicTimeZone);
+      const page = await listNextFreeSlots({
+        specialization: q.specialization,
+        from,
+        to,
+        limit: q.limit,
+        cursor: q.cursor,
+      });
       return {
-        items: slots.map((s) => ({ startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString() })),
-        nextCursor: null,
-        timeZone,
+        items: page.items.map((s) => ({
+          doctorId: s.doctorId,
+          startsAt: s.startsAt.toISOString(),
+          endsAt: s.endsAt.toISOString(),
+        })),
+        nextCursor: page.nextCursor,
       };
     },
   }),

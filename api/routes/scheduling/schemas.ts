@@ -1,5 +1,5 @@
 /** Response shapes of the scheduling routes (TypeBox: the JSON Schema and the TypeScript type in one). */
-import { DateTime, StrictObject, Type, type Static } from '../../../lib/schema.js';
+import { DateTime, ListOf, StrictObject, Type, Uuid, type Static } from '../../../lib/schema.js';
 
 export { Availability } from '../../../domain/scheduling/schemas.js';
 
@@ -15,3 +15,10 @@ export const SlotList = StrictObject({
   timeZone: Type.String({ description: "The doctor's zone; plain-date bounds are whole days in it" }),
 });
 export type SlotList = Static<typeof SlotList>;
+
+/** A free slot of one doctor, from the search across doctors. */
+export const DoctorSlot = StrictObject({ doctorId: Uuid, startsAt: DateTime, endsAt: DateTime });
+
+/** First free slots across doctors, ordered by time. */
+export const DoctorSlotList = ListOf(DoctorSlot);
+export type DoctorSlotList = Static<typeof DoctorSlotList>;
