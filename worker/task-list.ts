@@ -1,6 +1,7 @@
 import type { TaskList } from 'graphile-worker';
 import type { TaskGroup } from './define-task.js';
 import { authTasks } from './tasks/auth/index.js';
+import { billingTasks } from './tasks/billing/index.js';
 import { clinicTasks } from './tasks/clinic/index.js';
 import { coreTasks } from './tasks/core/index.js';
 import { opsTasks } from './tasks/ops/index.js';
@@ -19,6 +20,7 @@ export const taskGroups: TaskGroup[] = [
   reportsTasks,
   prescriptionsTasks,
   opsTasks,
+  billingTasks,
 ];
 
 /** The graphile-worker task list, keyed by task identifier. */
