@@ -1,8 +1,10 @@
 import type { RouteDef } from '../route.js';
 import { adminJobsRoutes } from './admin-jobs/index.js';
+import { analyticsRoutes } from './analytics/index.js';
 import { appointmentsRoutes } from './appointments/index.js';
 import { auditRoutes } from './audit/index.js';
 import { authRoutes } from './auth/index.js';
+import { billingRoutes } from './billing/index.js';
 import { doctorsRoutes } from './doctors/index.js';
 import { mappingsRoutes } from './mappings/index.js';
 import { metricsRoutes } from './metrics/index.js';
@@ -42,4 +44,6 @@ export const allRoutes: RouteDef[] = [
   ...adminJobsRoutes,
   ...auditRoutes,
   ...metricsRoutes,
+  ...billingRoutes,
+  ...analyticsRoutes,
 ];
