@@ -12,6 +12,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': ['error', { allow: ['error'] }],
+      // Task payload types merge into graphile-worker's global `GraphileWorker.Tasks` namespace.
+      '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
     },
   },
   { files: ['bin/**', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },

@@ -2,6 +2,7 @@ import cors from '@koa/cors';
 import { Router, type RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
 import { HttpMethodEnum, koaBody } from 'koa-body';
+import { UnsupportedMediaTypeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { accessLog } from './middleware/access-log.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -36,6 +37,20 @@ const jsonBody = koaBody({
     throw err;
   },
 });
+
+/**
+ * A JSON route refuses any other body type with 415, saying what to send, instead of reading a form
+ * as an empty object and answering "must have required property".
+ */
+const requireJson: Koa.Middleware<AppState> = async (ctx, next) => {
+  const hasBody = ctx.request.length > 0 || ctx.get('Transfer-Encoding') !== '';
+  if (hasBody && !ctx.is('application/json', '+json')) {
+    throw new UnsupportedMediaTypeError(
+      `This operation takes a JSON body: send it with Content-Type: application/json (got ${ctx.get('Content-Type') || 'no Content-Type'}).`,
+    );
+  }
+  await next();
+};
 
 // Static paths before parameterised ones, so `/admin/jobs/stats` is not taken for `/admin/jobs/:id`.
 const paramCount = (r: RouteDef) => (r.path.match(/:/g) ?? []).length;
@@ -75,7 +90,7 @@ export function createApp(opts: AppOptions): Koa<AppState> {
       ...((route.before ?? []) as Koa.Middleware<AppState>[]),
     ];
     const readsJson = (route.bodyType ?? (route.method === 'GET' ? 'none' : 'json')) === 'json';
-    if (readsJson) chain.push(jsonBody as unknown as Koa.Middleware<AppState>);
+    if (readsJson) chain.push(requireJson, jsonBody as unknown as Koa.Middleware<AppState>);
     chain.push(validator(route) as Koa.Middleware<AppState>);
     chain.push(async (ctx) => {
       const c = ctx as unknown as AppContext;

@@ -13,7 +13,7 @@ import { renderEmail } from '../lib/email-templates.js';
 import { createLogger } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
-import { sendEmail } from '../worker/tasks/core/send_email.js';
+import { sendEmailTask } from '../worker/tasks/core/send_email.js';
 import { runMigrations } from 'graphile-worker';
 import { clinicflowWorker } from './jobs.js';
 import { benchPool, fmt, freshDatabase, type BenchResult } from './lib.js';
@@ -119,7 +119,7 @@ export async function benchEmail(): Promise<BenchResult[]> {
     );
     base = sink.received;
     const o0 = performance.now();
-    const worker = await clinicflowWorker()(db.url, { send_email: sendEmail.run });
+    const worker = await clinicflowWorker()(db.url, { send_email: sendEmailTask.run });
     await sink.until(base + EMAILS);
     const ours = EMAILS / ((performance.now() - o0) / 1000);
     await worker.stop();

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 
 /**
- * Payload type of every task, keyed by task identifier. Each area adds its own tasks by
- * declaration merging (`declare module '../../db/jobs.js' { interface TaskPayloads { … } }`),
- * so `addJob` is type-checked without one central list that every change touches.
+ * Payload type of every task, keyed by task identifier: graphile-worker's own `GraphileWorker.Tasks`,
+ * which each task's payload schema extends by declaration merging
+ * (`declare global { namespace GraphileWorker { interface Tasks { send_email: Static<typeof SendEmailPayload> } } }`),
+ * so `addJob` is type-checked from the same schema the worker validates with.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface TaskPayloads {}
+export type TaskPayloads = GraphileWorker.Tasks;
 
 export type TaskName = keyof TaskPayloads & string;
 

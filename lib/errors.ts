@@ -1,3 +1,5 @@
+import { CONSTRAINT_ERRORS } from './constraint-errors.js';
+
 /** One entry of an error's `details`: where in the input, and what is wrong there. */
 export interface ErrorDetail {
   path: string;
@@ -102,14 +104,6 @@ export class NotConfiguredError extends AppError {
   }
 }
 
-/** Maps named database constraints to the API error a client should see. */
-const constraintErrors: Record<string, () => AppError> = {};
-
-/** Registers the API error for a named constraint (e.g. `appointments_no_overlap_excl` → slot_taken). */
-export function mapConstraint(name: string, make: () => AppError): void {
-  constraintErrors[name] = make;
-}
-
 interface PgLikeError {
   code?: string;
   constraint?: string;
@@ -130,7 +124,8 @@ export function toAppError(err: unknown): AppError {
   const e = (err ?? {}) as PgLikeError;
   const sqlState = e.nativeError?.code ?? e.code;
   const constraint = e.nativeError?.constraint ?? e.constraint;
-  if (constraint && constraintErrors[constraint]) return constraintErrors[constraint]();
+  const known = constraint ? CONSTRAINT_ERRORS[constraint] : undefined;
+  if (known) return new AppError(known.status, known.code, known.message);
   if (typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) {
     if (sqlState === '23505')
       return new ConflictError('duplicate', 'A record with these values already exists.');
@@ -157,3 +152,29 @@ export function toAppError(err: unknown): AppError {
   }
   return new AppError(500, 'internal_error', 'Something went wrong on our side.');
 }
+
+/**
+ * An error a route can answer, for `/openapi.json`: routes list the domain errors they raise
+ * (`errors: [slotTaken, notFound('doctor')]`) and the generator documents each status with its codes.
+ */
+export interface ErrorSpec {
+  status: number;
+  code: string;
+  description: string;
+}
+
+export const errorSpec = (status: number, code: string, description: string): ErrorSpec => ({
+  status,
+  code,
+  description,
+});
+
+/** 404 for a referenced record that is missing or not visible to the caller. */
+export const notFound = (what: string): ErrorSpec =>
+  errorSpec(404, 'not_found', `The ${what} does not exist or is not visible to the caller`);
+
+export const invalidTransition = (what: string): ErrorSpec =>
+  errorSpec(409, 'invalid_transition', `The ${what} is not in a state that allows this`);
+
+export const duplicate = (what: string): ErrorSpec =>
+  errorSpec(409, 'duplicate', `A ${what} with these values already exists`);

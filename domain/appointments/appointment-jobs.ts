@@ -7,28 +7,51 @@ import type { Knex } from 'knex';
 import { addJob, addJobs, type JobSpec, removeJob, removeJobsByKeyPrefix } from '../../db/jobs.js';
 import { services } from '../../lib/services.js';
 import type { AppointmentRow } from './appointment.js';
+import { Type, type Static, Uuid, StringEnum } from '../../lib/schema.js';
 
 /** Which change an appointment email announces. */
-export type AppointmentEmailEvent = 'booked' | 'confirmed' | 'rejected' | 'rescheduled' | 'cancelled';
-export type AppointmentEmailRecipient = 'patient' | 'doctor';
+export const APPOINTMENT_EMAIL_EVENTS = [
+  'booked',
+  'confirmed',
+  'rejected',
+  'rescheduled',
+  'cancelled',
+] as const;
+export type AppointmentEmailEvent = (typeof APPOINTMENT_EMAIL_EVENTS)[number];
+export const APPOINTMENT_EMAIL_RECIPIENTS = ['patient', 'doctor'] as const;
+export type AppointmentEmailRecipient = (typeof APPOINTMENT_EMAIL_RECIPIENTS)[number];
 
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    send_appointment_email: {
-      appointmentId: string;
-      event: AppointmentEmailEvent;
-      recipient: AppointmentEmailRecipient;
-      /** The status-history row of the change; reschedules read the old and new time from it. */
-      historyId: number;
-    };
-    send_appointment_reminder: {
-      appointmentId: string;
-      hoursBefore: number;
-      /** The start this reminder was scheduled for; a moved appointment makes the job a no-op. */
-      startsAt: string;
-    };
-    mark_no_show: { appointmentId: string; endsAt: string };
-    expire_unpaid_appointment: { appointmentId: string };
+export const MarkNoShowPayload = Type.Object({ appointmentId: Uuid, endsAt: Type.String({ minLength: 1 }) });
+export type MarkNoShowPayload = Static<typeof MarkNoShowPayload>;
+
+export const ExpireUnpaidAppointmentPayload = Type.Object({ appointmentId: Uuid });
+export type ExpireUnpaidAppointmentPayload = Static<typeof ExpireUnpaidAppointmentPayload>;
+
+export const SendAppointmentEmailPayload = Type.Object({
+  appointmentId: Uuid,
+  event: StringEnum(APPOINTMENT_EMAIL_EVENTS),
+  recipient: StringEnum(APPOINTMENT_EMAIL_RECIPIENTS),
+  /** The status-history row of the change; reschedules read the old and new time from it. */
+  historyId: Type.Integer({ minimum: 1 }),
+});
+export type SendAppointmentEmailPayload = Static<typeof SendAppointmentEmailPayload>;
+
+export const SendAppointmentReminderPayload = Type.Object({
+  appointmentId: Uuid,
+  hoursBefore: Type.Integer({ minimum: 1 }),
+  /** The start this reminder was scheduled for; a moved appointment makes the job a no-op. */
+  startsAt: Type.String({ minLength: 1 }),
+});
+export type SendAppointmentReminderPayload = Static<typeof SendAppointmentReminderPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      mark_no_show: Static<typeof MarkNoShowPayload>;
+      expire_unpaid_appointment: Static<typeof ExpireUnpaidAppointmentPayload>;
+      send_appointment_email: Static<typeof SendAppointmentEmailPayload>;
+      send_appointment_reminder: Static<typeof SendAppointmentReminderPayload>;
+    }
   }
 }
 

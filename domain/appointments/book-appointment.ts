@@ -2,17 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { addJobs } from '../../db/jobs.js';
 import { withTransaction } from '../../db/transaction.js';
-import { NotFoundError, ValidationError, mapConstraint } from '../../lib/errors.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import type { Actor } from '../auth/actor.js';
 import type { BookableDoctor } from '../scheduling/doctor-availability.js';
-import { assertSlotFree, loadDoctorSchedule, slotTaken } from '../scheduling/free-slots.js';
+import { assertSlotFree, loadDoctorSchedule } from '../scheduling/free-slots.js';
 import { slotEnd } from '../scheduling/slots.js';
 import type { AppointmentRow } from './appointment.js';
 import { appointmentEmailJobs, expireUnpaidKey } from './appointment-jobs.js';
-
-// The constraint, not the check before the insert, is what makes double booking impossible.
-mapConstraint('appointments_no_overlap_excl', slotTaken);
 
 const MINUTE_MS = 60_000;
 

@@ -1,5 +1,3 @@
-import { ConflictError, mapConstraint } from '../../lib/errors.js';
-
 /** A patient–doctor mapping: the doctor is part of the patient's care team. */
 export interface MappingRow {
   id: string;
@@ -10,8 +8,3 @@ export interface MappingRow {
 }
 
 export const MAPPING_COLUMNS = ['id', 'patientId', 'doctorId', 'createdBy', 'createdAt'];
-
-mapConstraint(
-  'patient_doctor_mappings_pair_unique',
-  () => new ConflictError('duplicate', 'The patient is already mapped to this doctor.'),
-);

@@ -1,15 +1,21 @@
 import { addJob } from '../../db/jobs.js';
 import { db } from '../../db/knex.js';
 import type { BroadcastRow } from './send-notification.js';
+import { Type, type Static, Uuid } from '../../lib/schema.js';
+
+export const FanOutNotificationPayload = Type.Object({ broadcastId: Uuid });
+export type FanOutNotificationPayload = Static<typeof FanOutNotificationPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      fan_out_notification: Static<typeof FanOutNotificationPayload>;
+    }
+  }
+}
 
 /** Recipients handled per transaction: bounded lock time and memory whatever the role's size. */
 const BATCH = 500;
-
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    fan_out_notification: { broadcastId: string };
-  }
-}
 
 /**
  * Delivers a broadcast: one notification per active recipient (and, if asked, one

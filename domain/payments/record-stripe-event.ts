@@ -3,10 +3,18 @@ import { withTransaction } from '../../db/transaction.js';
 import { BadRequestError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import { Stripe, stripeWebhookSecret } from '../../lib/stripe.js';
+import { Type, type Static } from '../../lib/schema.js';
 
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    process_stripe_event: { eventId: string };
+export const ProcessStripeEventPayload = Type.Object({
+  eventId: Type.String({ minLength: 1, maxLength: 255 }),
+});
+export type ProcessStripeEventPayload = Static<typeof ProcessStripeEventPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      process_stripe_event: Static<typeof ProcessStripeEventPayload>;
+    }
   }
 }
 

@@ -21,17 +21,21 @@ import {
   type PaymentStatus,
   type RefundRow,
 } from './payment-state.js';
+import { Type, type Static, Uuid } from '../../lib/schema.js';
 
-export interface RefundPaymentPayload {
-  paymentId: string;
-  amountCents: number;
+export const RefundPaymentPayload = Type.Object({
+  paymentId: Uuid,
+  amountCents: Type.Integer({ minimum: 1 }),
   /** Why: `cancellation`, `rejected`, `no-show`, `appointment_not_live`, `duplicate_payment`. */
-  reason: string;
-}
+  reason: Type.String({ minLength: 1, maxLength: 100 }),
+});
+export type RefundPaymentPayload = Static<typeof RefundPaymentPayload>;
 
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    refund_payment: RefundPaymentPayload;
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      refund_payment: Static<typeof RefundPaymentPayload>;
+    }
   }
 }
 

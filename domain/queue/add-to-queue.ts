@@ -1,15 +1,10 @@
 import { withTransaction } from '../../db/transaction.js';
-import { ConflictError, ForbiddenError, mapConstraint, NotFoundError } from '../../lib/errors.js';
+import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import { loadPatientFor } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
 import { publishQueueChange } from './queue-events.js';
 import { clinicToday, GENERAL_QUEUE_KEY, QUEUE_COLUMNS, type QueueEntryRow } from './queue-entry.js';
-
-mapConstraint(
-  'queue_entries_patient_active_unique',
-  () => new ConflictError('duplicate', 'The patient is already waiting or being seen in this queue today.'),
-);
 
 export interface AddToQueueInput {
   patientId: string;

@@ -1,4 +1,17 @@
 export const REMINDER_STATUSES = ['scheduled', 'sent', 'cancelled'] as const;
+import { Type, type Static, Uuid } from '../../lib/schema.js';
+
+export const SendCustomReminderPayload = Type.Object({ reminderId: Uuid });
+export type SendCustomReminderPayload = Static<typeof SendCustomReminderPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      send_custom_reminder: Static<typeof SendCustomReminderPayload>;
+    }
+  }
+}
+
 export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
 
 export interface ReminderRow {
@@ -49,9 +62,3 @@ export function toReminderView(row: ReminderRow): ReminderView {
 
 /** The job that delivers a reminder, one per reminder. */
 export const reminderJobKey = (id: string): string => `send_custom_reminder:${id}`;
-
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    send_custom_reminder: { reminderId: string };
-  }
-}

@@ -1,13 +1,8 @@
 import { addJob } from '../../db/jobs.js';
 import { withTransaction } from '../../db/transaction.js';
-import { ConflictError, NotFoundError, mapConstraint } from '../../lib/errors.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import type { Actor } from '../auth/actor.js';
 import type { ReviewRow } from './review.js';
-
-mapConstraint(
-  'reviews_appointment_unique',
-  () => new ConflictError('duplicate', 'This appointment has already been reviewed.'),
-);
 
 export interface CreateReviewInput {
   rating: number;

@@ -1,12 +1,6 @@
 import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
-import { ConflictError, mapConstraint } from '../../lib/errors.js';
 import type { AdminSubRole, Role } from '../auth/actor.js';
-
-mapConstraint(
-  'users_email_unique',
-  () => new ConflictError('duplicate', 'An account with this email already exists.'),
-);
 
 export type UserStatus = 'active' | 'pending' | 'suspended' | 'removed';
 

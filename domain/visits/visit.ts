@@ -1,4 +1,4 @@
-import { ConflictError, mapConstraint, ValidationError } from '../../lib/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 
 /** One consultation in a patient's timeline. */
 export interface VisitRow {
@@ -33,11 +33,6 @@ export const VISIT_COLUMNS = [
 
 /** The clinical free-text fields of a visit: never logged, never copied into audit details. */
 export const VISIT_TEXT_FIELDS = ['complaint', 'diagnosis', 'treatment', 'notes'] as const;
-
-mapConstraint(
-  'visits_appointment_unique',
-  () => new ConflictError('duplicate', 'This appointment already has a visit.'),
-);
 
 /** Throws a 400 when a visit is dated in the future (a few minutes of clock skew allowed). */
 export function assertNotFuture(occurredAt: string | undefined): void {

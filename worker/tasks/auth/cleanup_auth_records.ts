@@ -1,10 +1,13 @@
 import { db } from '../../../db/knex.js';
 import { services } from '../../../lib/services.js';
-import { defineTask } from '../../define-task.js';
+import { CronPayload, defineTask } from '../../define-task.js';
+import { type Static } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    cleanup_auth_records: Record<string, unknown>;
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      cleanup_auth_records: Static<typeof CronPayload>;
+    }
   }
 }
 
@@ -13,7 +16,7 @@ declare module '../../../db/jobs.js' {
  * itself is refused by then), rate-limit windows that have ended, and verification links and OTPs
  * a day after they were settled or expired. Deleting is idempotent, so overlapping runs are harmless.
  */
-export const cleanupAuthRecords = defineTask('cleanup_auth_records', { type: 'object' }, async () => {
+export const cleanupAuthRecordsTask = defineTask('cleanup_auth_records', CronPayload, async () => {
   const knex = db();
   const [tokens, windows, resets, verifications] = await Promise.all([
     knex('revokedTokens').where('expiresAt', '<', knex.fn.now()).delete(),

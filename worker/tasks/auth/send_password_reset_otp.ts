@@ -2,10 +2,16 @@ import { db } from '../../../db/knex.js';
 import { generateOtp, hashOtp, OTP_TTL_MINUTES } from '../../../domain/auth/secrets.js';
 import { deliverEmail } from '../../../domain/email/deliver.js';
 import { defineTask } from '../../define-task.js';
+import { Type, type Static, Uuid } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    send_password_reset_otp: { resetId: string };
+export const SendPasswordResetOtpPayload = Type.Object({ resetId: Uuid });
+export type SendPasswordResetOtpPayload = Static<typeof SendPasswordResetOtpPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      send_password_reset_otp: Static<typeof SendPasswordResetOtpPayload>;
+    }
   }
 }
 
@@ -15,13 +21,9 @@ declare module '../../../db/jobs.js' {
  * (a newer request replaced it) or its message is already in the email ledger. An advisory lock
  * keeps two copies of the job from storing different codes.
  */
-export const sendPasswordResetOtp = defineTask(
+export const sendPasswordResetOtpTask = defineTask(
   'send_password_reset_otp',
-  {
-    type: 'object',
-    required: ['resetId'],
-    properties: { resetId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
-  },
+  SendPasswordResetOtpPayload,
   async ({ resetId }) => {
     const ledgerKey = `password_reset_otp:${resetId}`;
     await db().transaction(async (trx) => {

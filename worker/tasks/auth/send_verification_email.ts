@@ -3,10 +3,16 @@ import { generateLinkToken, hashLinkToken, VERIFICATION_TTL_HOURS } from '../../
 import { deliverEmail } from '../../../domain/email/deliver.js';
 import { services } from '../../../lib/services.js';
 import { defineTask } from '../../define-task.js';
+import { Type, type Static, Uuid } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    send_verification_email: { verificationId: string };
+export const SendVerificationEmailPayload = Type.Object({ verificationId: Uuid });
+export type SendVerificationEmailPayload = Static<typeof SendVerificationEmailPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      send_verification_email: Static<typeof SendVerificationEmailPayload>;
+    }
   }
 }
 
@@ -17,13 +23,9 @@ declare module '../../../db/jobs.js' {
  * the email ledger means there is nothing to do. An advisory lock keeps two copies of the job from
  * storing different tokens.
  */
-export const sendVerificationEmail = defineTask(
+export const sendVerificationEmailTask = defineTask(
   'send_verification_email',
-  {
-    type: 'object',
-    required: ['verificationId'],
-    properties: { verificationId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
-  },
+  SendVerificationEmailPayload,
   async ({ verificationId }) => {
     const ledgerKey = `welcome_verify_email:${verificationId}`;
     await db().transaction(async (trx) => {

@@ -1,14 +1,11 @@
 import { fanOutBroadcast } from '../../../domain/notifications/fan-out-broadcast.js';
 import { defineTask } from '../../define-task.js';
+import { FanOutNotificationPayload } from '../../../domain/notifications/fan-out-broadcast.js';
 
 /** Turns an admin's broadcast into one notification (and optional email) per recipient, in batches. */
-export const fanOutNotification = defineTask(
+export const fanOutNotificationTask = defineTask(
   'fan_out_notification',
-  {
-    type: 'object',
-    required: ['broadcastId'],
-    properties: { broadcastId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
-  },
+  FanOutNotificationPayload,
   async ({ broadcastId }, helpers) => {
     const n = await fanOutBroadcast(broadcastId);
     helpers.logger.debug(`broadcast ${broadcastId}: ${n} recipients`);

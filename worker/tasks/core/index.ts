@@ -1,4 +1,4 @@
 import type { TaskGroup } from '../../define-task.js';
-import { sendEmail } from './send_email.js';
+import { sendEmailTask } from './send_email.js';
 
-export const coreTasks: TaskGroup = { tasks: [sendEmail], crontab: [] };
+export const coreTasks: TaskGroup = { tasks: [sendEmailTask], crontab: [] };

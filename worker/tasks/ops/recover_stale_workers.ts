@@ -1,12 +1,14 @@
 import { db } from '../../../db/knex.js';
 import { recoverStaleWorkers } from '../../../domain/jobs/heartbeats.js';
 import { services } from '../../../lib/services.js';
-import { defineTask } from '../../define-task.js';
+import { CronPayload, defineTask } from '../../define-task.js';
+import { type Static } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    /** Cron payload only (`_cron`); the threshold comes from WORKER_STALE_SECONDS. */
-    recover_stale_workers: Record<string, unknown>;
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      recover_stale_workers: Static<typeof CronPayload>;
+    }
   }
 }
 
@@ -15,7 +17,7 @@ declare module '../../../db/jobs.js' {
  * WORKER_STALE_SECONDS, so a SIGKILLed worker's jobs run again within minutes instead of
  * graphile-worker's 4 hours. Running it twice unlocks nothing the second time.
  */
-export const recoverStaleWorkersTask = defineTask('recover_stale_workers', { type: 'object' }, async () => {
+export const recoverStaleWorkersTask = defineTask('recover_stale_workers', CronPayload, async () => {
   const { config, logger } = services();
   const recovered = await recoverStaleWorkers(db(), config.workerStaleSeconds);
   for (const w of recovered) {

@@ -1,15 +1,18 @@
 import { reconcilePayments } from '../../../domain/payments/reconcile-payments.js';
 import { services } from '../../../lib/services.js';
-import { defineTask } from '../../define-task.js';
+import { CronPayload, defineTask } from '../../define-task.js';
+import { type Static } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    reconcile_payments: Record<string, never>;
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      reconcile_payments: Static<typeof CronPayload>;
+    }
   }
 }
 
 /** Cron (every 15 minutes): repairs payments whose webhooks never arrived. Does nothing while Stripe is not configured. */
-export const reconcilePaymentsTask = defineTask('reconcile_payments', { type: 'object' }, async () => {
+export const reconcilePaymentsTask = defineTask('reconcile_payments', CronPayload, async () => {
   if (!services().config.stripe.secretKey) return;
   await reconcilePayments();
 });

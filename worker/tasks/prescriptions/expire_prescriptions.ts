@@ -1,14 +1,16 @@
 import { expirePrescriptions } from '../../../domain/prescriptions/expire-prescriptions.js';
-import { defineTask } from '../../define-task.js';
+import { CronPayload, defineTask } from '../../define-task.js';
+import { type Static } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-    expire_prescriptions: {};
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      expire_prescriptions: Static<typeof CronPayload>;
+    }
   }
 }
 
 /** Cron (hourly): expires prescriptions whose last dose has passed and cancels their leftover doses. */
-export const expirePrescriptionsTask = defineTask('expire_prescriptions', { type: 'object' }, async () => {
+export const expirePrescriptionsTask = defineTask('expire_prescriptions', CronPayload, async () => {
   await expirePrescriptions();
 });

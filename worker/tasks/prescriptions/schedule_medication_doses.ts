@@ -1,9 +1,15 @@
 import { topUpPrescription } from '../../../domain/prescriptions/top-up-reminders.js';
 import { defineTask } from '../../define-task.js';
+import { Type, type Static, Uuid } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    schedule_medication_doses: { prescriptionId: string };
+export const ScheduleMedicationDosesPayload = Type.Object({ prescriptionId: Uuid });
+export type ScheduleMedicationDosesPayload = Static<typeof ScheduleMedicationDosesPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      schedule_medication_doses: Static<typeof ScheduleMedicationDosesPayload>;
+    }
   }
 }
 
@@ -13,11 +19,7 @@ declare module '../../../db/jobs.js' {
  */
 export const scheduleMedicationDosesTask = defineTask(
   'schedule_medication_doses',
-  {
-    type: 'object',
-    required: ['prescriptionId'],
-    properties: { prescriptionId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
-  },
+  ScheduleMedicationDosesPayload,
   async ({ prescriptionId }) => {
     await topUpPrescription(prescriptionId);
   },

@@ -1,10 +1,16 @@
 import { sendMedicationReminder } from '../../../domain/prescriptions/send-medication-reminder.js';
 import { services } from '../../../lib/services.js';
 import { defineTask } from '../../define-task.js';
+import { Type, type Static, Uuid } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    send_medication_reminder: { doseId: string };
+export const SendMedicationReminderPayload = Type.Object({ doseId: Uuid });
+export type SendMedicationReminderPayload = Static<typeof SendMedicationReminderPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      send_medication_reminder: Static<typeof SendMedicationReminderPayload>;
+    }
   }
 }
 
@@ -15,11 +21,7 @@ declare module '../../../db/jobs.js' {
  */
 export const sendMedicationReminderTask = defineTask(
   'send_medication_reminder',
-  {
-    type: 'object',
-    required: ['doseId'],
-    properties: { doseId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
-  },
+  SendMedicationReminderPayload,
   async ({ doseId }, helpers) => {
     const outcome = await sendMedicationReminder(doseId);
     if (outcome !== 'sent')

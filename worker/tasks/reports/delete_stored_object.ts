@@ -1,20 +1,22 @@
 import { assertValidKey, storage } from '../../../lib/storage.js';
 import { defineTask } from '../../define-task.js';
+import { Type, type Static } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    delete_stored_object: { key: string };
+export const DeleteStoredObjectPayload = Type.Object({ key: Type.String({ minLength: 1, maxLength: 512 }) });
+export type DeleteStoredObjectPayload = Static<typeof DeleteStoredObjectPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      delete_stored_object: Static<typeof DeleteStoredObjectPayload>;
+    }
   }
 }
 
 /** Removes one object from storage (deleted reports, replaced avatars); a missing object is fine. */
-export const deleteStoredObject = defineTask(
+export const deleteStoredObjectTask = defineTask(
   'delete_stored_object',
-  {
-    type: 'object',
-    required: ['key'],
-    properties: { key: { type: 'string', minLength: 1, maxLength: 512 } },
-  },
+  DeleteStoredObjectPayload,
   async ({ key }) => {
     assertValidKey(key);
     await storage().delete(key);

@@ -1,21 +1,23 @@
 import { makeReportThumbnail } from '../../../domain/reports/make-report-thumbnail.js';
 import { services } from '../../../lib/services.js';
 import { defineTask } from '../../define-task.js';
+import { Type, type Static, Uuid } from '../../../lib/schema.js';
 
-declare module '../../../db/jobs.js' {
-  interface TaskPayloads {
-    make_report_thumbnail: { reportId: string };
+export const MakeReportThumbnailPayload = Type.Object({ reportId: Uuid });
+export type MakeReportThumbnailPayload = Static<typeof MakeReportThumbnailPayload>;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      make_report_thumbnail: Static<typeof MakeReportThumbnailPayload>;
+    }
   }
 }
 
 /** Makes a report's thumbnail; a corrupt image is recorded as failed, not retried. */
 export const makeReportThumbnailTask = defineTask(
   'make_report_thumbnail',
-  {
-    type: 'object',
-    required: ['reportId'],
-    properties: { reportId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
-  },
+  MakeReportThumbnailPayload,
   async ({ reportId }, helpers) => {
     const outcome = await makeReportThumbnail(reportId);
     services().logger.info(

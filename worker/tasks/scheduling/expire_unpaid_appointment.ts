@@ -1,5 +1,6 @@
 import { expireUnpaidAppointment } from '../../../domain/appointments/cancel-appointment.js';
 import { defineTask } from '../../define-task.js';
+import { ExpireUnpaidAppointmentPayload } from '../../../domain/appointments/appointment-jobs.js';
 
 /**
  * Cancels a pending appointment with a fee that is still unpaid when its hold (PAYMENT_HOLD_MINUTES)
@@ -7,11 +8,7 @@ import { defineTask } from '../../define-task.js';
  */
 export const expireUnpaidAppointmentTask = defineTask(
   'expire_unpaid_appointment',
-  {
-    type: 'object',
-    required: ['appointmentId'],
-    properties: { appointmentId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
-  },
+  ExpireUnpaidAppointmentPayload,
   async ({ appointmentId }) => {
     await expireUnpaidAppointment(appointmentId);
   },

@@ -2,6 +2,7 @@ import { markNoShow } from '../../../domain/appointments/complete-appointment.js
 import { db } from '../../../db/knex.js';
 import { ConflictError } from '../../../lib/errors.js';
 import { defineTask } from '../../define-task.js';
+import { MarkNoShowPayload } from '../../../domain/appointments/appointment-jobs.js';
 
 /**
  * Marks a confirmed appointment no-show AUTO_NO_SHOW_MINUTES after its end when nobody completed it.
@@ -9,14 +10,7 @@ import { defineTask } from '../../define-task.js';
  */
 export const markNoShowTask = defineTask(
   'mark_no_show',
-  {
-    type: 'object',
-    required: ['appointmentId', 'endsAt'],
-    properties: {
-      appointmentId: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' },
-      endsAt: { type: 'string', minLength: 1 },
-    },
-  },
+  MarkNoShowPayload,
   async ({ appointmentId, endsAt }) => {
     const row = await db()('appointments').where({ id: appointmentId }).first('status', 'endsAt');
     if (!row || row.status !== 'confirmed' || (row.endsAt as Date).getTime() !== new Date(endsAt).getTime())

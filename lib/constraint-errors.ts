@@ -1,0 +1,44 @@
+/**
+ * Which named database constraint becomes which API error: the one registry, read by
+ * `toAppError`. Declared here rather than next to each domain file so the mapping never depends
+ * on which modules happen to have been imported. Names follow `<table>_<what>_<kind>`.
+ */
+export interface ConstraintError {
+  status: 400 | 409;
+  code: string;
+  message: string;
+}
+
+export const CONSTRAINT_ERRORS: Readonly<Record<string, ConstraintError>> = {
+  users_email_unique: {
+    status: 409,
+    code: 'duplicate',
+    message: 'An account with this email already exists.',
+  },
+  reviews_appointment_unique: {
+    status: 409,
+    code: 'duplicate',
+    message: 'This appointment has already been reviewed.',
+  },
+  queue_entries_patient_active_unique: {
+    status: 409,
+    code: 'duplicate',
+    message: 'The patient is already waiting or being seen in this queue today.',
+  },
+  patient_doctor_mappings_pair_unique: {
+    status: 409,
+    code: 'duplicate',
+    message: 'The patient is already mapped to this doctor.',
+  },
+  // The exclusion constraint, not the check before the insert, is what makes double booking impossible.
+  appointments_no_overlap_excl: {
+    status: 409,
+    code: 'slot_taken',
+    message: 'That time is no longer available.',
+  },
+  visits_appointment_unique: {
+    status: 409,
+    code: 'duplicate',
+    message: 'This appointment already has a visit.',
+  },
+};
