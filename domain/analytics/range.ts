@@ -8,18 +8,12 @@ import { DateTime } from 'luxon';
 import { ForbiddenError, ValidationError } from '../../lib/errors.js';
 import { isAdmin, type Actor } from '../auth/actor.js';
 
-export const INTERVALS = ['day', 'week', 'month'] as const;
-export type Interval = (typeof INTERVALS)[number];
+import { type Interval, type SummaryQuery } from './schemas.js';
+
+export { INTERVALS, type Interval, type SummaryQuery } from './schemas.js';
 
 /** Most buckets one summary answers (about three years of days). */
 export const MAX_BUCKETS = 1100;
-
-export interface SummaryQuery {
-  from: string;
-  to: string;
-  interval?: Interval;
-  doctorId?: string;
-}
 
 export interface ReportRange {
   from: Date;

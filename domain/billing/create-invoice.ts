@@ -14,7 +14,7 @@ import type { CreateInvoiceInput } from './schemas.js';
 export async function createInvoice(actor: Actor, input: CreateInvoiceInput): Promise<InvoiceView> {
   await loadPatientFor(actor, input.patientId, 'demographics', 'read');
   return withTransaction(async (trx) => {
-    let currency = input.currency;
+    let currency = input.currency?.toLowerCase();
     if (input.appointmentId) {
       const appt = await trx('appointments')
         .where({ id: input.appointmentId, patientId: input.patientId })

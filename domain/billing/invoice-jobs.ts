@@ -2,13 +2,6 @@ import type { Knex } from 'knex';
 import { addJob } from '../../db/jobs.js';
 import type { InvoiceRow } from './invoice.js';
 
-declare module '../../db/jobs.js' {
-  interface TaskPayloads {
-    render_invoice_pdf: { invoiceId: string };
-    send_invoice_receipt: { invoiceId: string };
-  }
-}
-
 /**
  * Marks the invoice's printed document out of date (`pdfVersion + 1`, `pdfStatus: pending`) and
  * queues its render on `trx`. One job key per invoice: a queued render is replaced, never doubled;

@@ -22,7 +22,7 @@ export async function updateInvoice(
         `The invoice is ${invoice.status}; only drafts can be changed.`,
       );
     const patch: Record<string, unknown> = {};
-    if (input.currency !== undefined) patch.currency = input.currency;
+    if (input.currency !== undefined) patch.currency = input.currency.toLowerCase();
     if (input.dueDate !== undefined) patch.dueDate = input.dueDate;
     if (input.notes !== undefined) patch.notes = input.notes;
     if (Object.keys(patch).length)

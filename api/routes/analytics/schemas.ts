@@ -1,38 +1,18 @@
 /** Query and response shapes of the analytics routes (SPEC "Analytics"). */
-import { Type } from '@sinclair/typebox';
 import { INTERVALS } from '../../../domain/analytics/range.js';
+import { DateOnly, DateTime, Nullable, StringEnum, Type, Uuid } from '../../../lib/schema.js';
 
-const DATE_OR_DATE_TIME =
-  '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$';
 const Int = Type.Integer();
-const Period = Type.String({ format: 'date' });
+const Period = DateOnly;
 
-export const SummaryQuery = Type.Object(
-  {
-    from: Type.String({
-      pattern: DATE_OR_DATE_TIME,
-      description: 'YYYY-MM-DD (whole clinic day) or date-time with offset',
-    }),
-    to: Type.String({
-      pattern: DATE_OR_DATE_TIME,
-      description: 'YYYY-MM-DD (inclusive day) or date-time with offset (exclusive)',
-    }),
-    interval: Type.Unsafe<(typeof INTERVALS)[number]>({
-      type: 'string',
-      enum: [...INTERVALS],
-      default: 'month',
-    }),
-    doctorId: Type.Optional(Type.String({ format: 'uuid' })),
-  },
-  { additionalProperties: false },
-);
+export { SummaryQuery } from '../../../domain/analytics/schemas.js';
 
 const Head = {
-  from: Type.String({ format: 'date-time' }),
-  to: Type.String({ format: 'date-time' }),
-  interval: Type.String(),
+  from: DateTime,
+  to: DateTime,
+  interval: StringEnum(INTERVALS),
   timeZone: Type.String(),
-  doctorId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+  doctorId: Nullable(Uuid),
 };
 
 export const PatientSummary = Type.Object({
@@ -64,7 +44,7 @@ export const AppointmentSummary = Type.Object({
   }),
   byDoctor: Type.Array(
     Type.Object({
-      doctorId: Type.String({ format: 'uuid' }),
+      doctorId: Uuid,
       name: Type.String(),
       booked: Int,
       completed: Int,
