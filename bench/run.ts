@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchAnalytics } from './analytics.js';
 import { benchApi } from './api.js';
 import { benchEmail } from './email.js';
 import { benchFanout } from './fanout.js';
@@ -22,6 +23,7 @@ const all: Record<string, () => Promise<BenchResult[]>> = {
   api: benchApi,
   fanout: benchFanout,
   thumbnails: benchThumbnails,
+  analytics: benchAnalytics,
 };
 /** Diagnostic runs, only when named. */
 const extra: Record<string, () => Promise<BenchResult[]>> = { 'jobs-profile': benchJobsProfile };

@@ -1,7 +1,15 @@
 import { db } from '../../db/knex.js';
 import { services } from '../../lib/services.js';
 import type { Actor } from '../auth/actor.js';
-import { bucketSql, fillSeries, ratio, resolveRange, type ReportRange, type SummaryQuery } from './range.js';
+import {
+  bucketSql,
+  fillSeries,
+  labelSql,
+  ratio,
+  resolveRange,
+  type ReportRange,
+  type SummaryQuery,
+} from './range.js';
 
 type Counts = {
   booked: number;
@@ -37,7 +45,7 @@ const HELD = HELD_STATUSES.map((s) => `'${s}'`).join(', ');
  * bucket. Rejected requests were never bookings and are left out.
  */
 const APPOINTMENTS_SQL = `
-  select a.doctor_id, a.status, ${bucketSql('a.starts_at')} as period,
+  select a.doctor_id, a.status, ${bucketSql('a.starts_at')} as bucket,
          case when a.status in (${HELD}) then extract(epoch from (a.ends_at - a.starts_at)) / 60 else 0 end as held_minutes
     from appointments a
    where a.starts_at >= :from and a.starts_at < :to and a.status <> 'rejected'
@@ -95,13 +103,13 @@ export async function appointmentSummary(actor: Actor, q: SummaryQuery): Promise
   };
   const [grouped, offered] = await Promise.all([
     knex.raw(
-      `select x.doctor_id as "doctorId", x.period as "period",
+      `select x.doctor_id as "doctorId", ${labelSql('x.bucket')} as "period",
               count(*) as "booked",
               count(*) filter (where x.status = 'completed') as "completed",
               count(*) filter (where x.status = 'cancelled') as "cancelled",
               count(*) filter (where x.status = 'no-show') as "noShow",
               sum(x.held_minutes) as "heldMinutes"
-         from (${APPOINTMENTS_SQL}) x group by 1, 2`,
+         from (${APPOINTMENTS_SQL}) x group by x.doctor_id, x.bucket`,
       b,
     ),
     knex.raw(OFFERED_MINUTES_SQL, b),

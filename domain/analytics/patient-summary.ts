@@ -2,7 +2,14 @@ import { db } from '../../db/knex.js';
 import { services } from '../../lib/services.js';
 import { CARE_APPOINTMENT_STATUSES } from '../access/policy.js';
 import type { Actor } from '../auth/actor.js';
-import { bucketSql, fillSeries, resolveRange, type ReportRange, type SummaryQuery } from './range.js';
+import {
+  bucketSql,
+  fillSeries,
+  labelSql,
+  resolveRange,
+  type ReportRange,
+  type SummaryQuery,
+} from './range.js';
 
 export interface PatientSummary {
   from: string;
@@ -48,14 +55,18 @@ export async function patientSummary(actor: Actor, q: SummaryQuery): Promise<Pat
       b,
     ),
     knex.raw(
-      `select ${bucketSql('p.created_at')} as "period", count(*) as "n" from patients p
-        where p.deleted_at is null and p.created_at >= :from and p.created_at < :to and ${CARE_SQL} group by 1`,
+      `select ${labelSql('b')} as "period", n as "n" from (
+         select ${bucketSql('p.created_at')} as b, count(*) as n from patients p
+          where p.deleted_at is null and p.created_at >= :from and p.created_at < :to and ${CARE_SQL}
+          group by 1) x`,
       b,
     ),
     knex.raw(
-      `select ${bucketSql('v.occurred_at')} as "period", count(*) as "n" from visits v
-        where v.occurred_at >= :from and v.occurred_at < :to
-          and (cast(:doctorId as uuid) is null or v.doctor_id = cast(:doctorId as uuid)) group by 1`,
+      `select ${labelSql('b')} as "period", n as "n" from (
+         select ${bucketSql('v.occurred_at')} as b, count(*) as n from visits v
+          where v.occurred_at >= :from and v.occurred_at < :to
+            and (cast(:doctorId as uuid) is null or v.doctor_id = cast(:doctorId as uuid))
+          group by 1) x`,
       b,
     ),
   ]);

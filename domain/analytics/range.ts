@@ -75,9 +75,14 @@ export function resolveRange(actor: Actor, q: SummaryQuery, timeZone: string): R
   return { from: from.toJSDate(), to: to.toJSDate(), interval, timeZone, periods, doctorId };
 }
 
-/** `date_trunc` of a timestamptz column into the clinic zone's bucket, as the `YYYY-MM-DD` label. */
-export const bucketSql = (column: string): string =>
-  `to_char(date_trunc(:interval, ${column} at time zone :tz), 'YYYY-MM-DD')`;
+/**
+ * `date_trunc` of a timestamptz column into the clinic zone's bucket (a local timestamp). Queries
+ * group by this and format the label afterwards, once per bucket rather than once per row.
+ */
+export const bucketSql = (column: string): string => `date_trunc(:interval, ${column} at time zone :tz)`;
+
+/** The `YYYY-MM-DD` label of a bucket expression. */
+export const labelSql = (bucket: string): string => `to_char(${bucket}, 'YYYY-MM-DD')`;
 
 /** A ratio rounded to 4 decimals (0 when the denominator is 0). */
 export const ratio = (n: number, d: number): number => (d > 0 ? Math.round((n / d) * 10_000) / 10_000 : 0);

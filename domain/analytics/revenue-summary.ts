@@ -1,7 +1,14 @@
 import { db } from '../../db/knex.js';
 import { services } from '../../lib/services.js';
 import type { Actor } from '../auth/actor.js';
-import { bucketSql, fillSeries, resolveRange, type ReportRange, type SummaryQuery } from './range.js';
+import {
+  bucketSql,
+  fillSeries,
+  labelSql,
+  resolveRange,
+  type ReportRange,
+  type SummaryQuery,
+} from './range.js';
 
 interface Money {
   grossCents: number;
@@ -48,9 +55,9 @@ export const MONEY_MOVEMENTS_SQL = `
 export async function revenueSummary(actor: Actor, q: SummaryQuery): Promise<RevenueSummary> {
   const range = resolveRange(actor, q, services().config.clinicTimeZone);
   const { rows } = await db().raw(
-    `select m.currency as "currency", ${bucketSql('m.at')} as "period",
-            sum(m.gross) as "gross", sum(m.refund) as "refund"
-       from (${MONEY_MOVEMENTS_SQL}) m group by 1, 2`,
+    `select currency as "currency", ${labelSql('b')} as "period", gross as "gross", refund as "refund" from (
+       select m.currency, ${bucketSql('m.at')} as b, sum(m.gross) as gross, sum(m.refund) as refund
+         from (${MONEY_MOVEMENTS_SQL}) m group by 1, 2) x`,
     {
       from: range.from,
       to: range.to,
