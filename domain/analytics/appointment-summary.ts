@@ -1,6 +1,7 @@
 import { db } from '../../db/knex.js';
 import { services } from '../../lib/services.js';
 import type { Actor } from '../auth/actor.js';
+import { offeredMinutes } from './offered-minutes.js';
 import {
   bucketSql,
   fillSeries,
@@ -52,39 +53,6 @@ const APPOINTMENTS_SQL = `
      and (cast(:doctorId as uuid) is null or a.doctor_id = cast(:doctorId as uuid))`;
 
 /**
- * Minutes of visiting hours each doctor offered in the range: every local date of the doctor's
- * zone that touches the range, that date's override (closed, or its own ranges) or else the
- * weekly ranges of its weekday, each turned into instants in the doctor's zone (so DST days have
- * their real length) and clipped to the range.
- */
-export const OFFERED_MINUTES_SQL = `
-  with days as (
-    select av.doctor_id, d.time_zone, day::date as day, av.weekly, av.overrides
-      from doctor_availability av join doctors d on d.id = av.doctor_id
-     cross join lateral generate_series(
-       (cast(:from as timestamptz) at time zone d.time_zone)::date - 1,
-       (cast(:to as timestamptz) at time zone d.time_zone)::date,
-       interval '1 day') day
-     where (cast(:doctorId as uuid) is null or av.doctor_id = cast(:doctorId as uuid))
-  ), ranges as (
-    select days.doctor_id, days.time_zone, days.day, r.value as r
-      from days
-     cross join lateral jsonb_array_elements(coalesce(
-       (select case when coalesce((o.value ->> 'closed')::boolean, false) then '[]'::jsonb
-                    else coalesce(o.value -> 'ranges', '[]'::jsonb) end
-          from jsonb_array_elements(days.overrides) o where o.value ->> 'date' = to_char(days.day, 'YYYY-MM-DD') limit 1),
-       (select coalesce(jsonb_agg(w.value), '[]'::jsonb)
-          from jsonb_array_elements(days.weekly) w where (w.value ->> 'weekday')::int = extract(isodow from days.day)))) r
-  ), spans as (
-    select doctor_id,
-           greatest((day + (r ->> 'start')::time) at time zone time_zone, cast(:from as timestamptz)) as s,
-           least((day + (r ->> 'end')::time) at time zone time_zone, cast(:to as timestamptz)) as e
-      from ranges
-  )
-  select doctor_id, sum(greatest(0, extract(epoch from (e - s)) / 60)) as offered
-    from spans group by doctor_id`;
-
-/**
  * Appointment figures: `booked` = appointments starting in the range (all but rejected requests);
  * `completed`, `cancelled`, `noShow` by status; `cancellationRate` = cancelled ÷ booked;
  * `noShowRate` = no-shows ÷ (booked − cancelled); `utilisation` = minutes of appointments that
@@ -112,7 +80,7 @@ export async function appointmentSummary(actor: Actor, q: SummaryQuery): Promise
          from (${APPOINTMENTS_SQL}) x group by x.doctor_id, x.bucket`,
       b,
     ),
-    knex.raw(OFFERED_MINUTES_SQL, b),
+    offeredMinutes(knex, range.from, range.to, range.doctorId),
   ]);
   const zero = (): Counts => ({ booked: 0, completed: 0, cancelled: 0, noShow: 0 });
   const series = new Map<string, Counts>();
@@ -143,10 +111,9 @@ export async function appointmentSummary(actor: Actor, q: SummaryQuery): Promise
     d.held += held;
     totals.held += held;
   }
-  for (const r of offered.rows as { doctor_id: string; offered: string }[]) {
-    const minutes = Number(r.offered);
-    if (minutes <= 0 && !doctors.has(r.doctor_id)) continue;
-    doctor(r.doctor_id).offered += minutes;
+  for (const [doctorId, minutes] of offered) {
+    if (minutes <= 0 && !doctors.has(doctorId)) continue;
+    doctor(doctorId).offered += minutes;
     totals.offered += minutes;
   }
   const names = new Map<string, string>();

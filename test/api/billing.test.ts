@@ -222,6 +222,25 @@ describe('billing (invoices)', function () {
     const seqs = issued.map((r) => Number((r.body.number as string).slice(-6))).sort((a, b) => a - b);
     expect(new Set(seqs).size).to.equal(20);
     expect(seqs[19] - seqs[0]).to.equal(19);
+
+    // Cursor pages of the patient's invoices: each exactly once, newest first.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await api
+        .as(patient.token)
+        .get(`/patients/${patient.patientId}/invoices?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).to.equal(200);
+      seen.push(...page.body.items.map((i) => i.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const all = await testContext()
+      .knex('invoices')
+      .where({ patientId: patient.patientId })
+      .count<{ n: string }[]>('* as n');
+    expect(new Set(seen).size).to.equal(seen.length);
+    expect(seen.length).to.equal(Number(all[0].n));
+    expect((await api.as(patient.token).get('/invoices?cursor=bogus')).status).to.equal(400);
   });
 
   describe('access matrix', () => {
