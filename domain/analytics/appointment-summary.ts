@@ -45,12 +45,16 @@ const HELD = HELD_STATUSES.map((s) => `'${s}'`).join(', ');
  * Appointments of the range (by start time) with their status, minutes held, and clinic-zone
  * bucket. Rejected requests were never bookings and are left out.
  */
-const APPOINTMENTS_SQL = `
-  select a.doctor_id, a.status, ${bucketSql('a.starts_at')} as bucket,
-         case when a.status in (${HELD}) then extract(epoch from (a.ends_at - a.starts_at)) / 60 else 0 end as held_minutes
+const appointmentsSql = (byDoctor: boolean) => `
+  select a.doctor_id, ${bucketSql('a.starts_at')} as bucket, count(*) as booked,
+         count(*) filter (where a.status = 'completed') as completed,
+         count(*) filter (where a.status = 'cancelled') as cancelled,
+         count(*) filter (where a.status = 'no-show') as no_show,
+         coalesce(sum(extract(epoch from a.ends_at - a.starts_at)) filter (where a.status in (${HELD})), 0) / 60 as held
     from appointments a
    where a.starts_at >= :from and a.starts_at < :to and a.status <> 'rejected'
-     and (cast(:doctorId as uuid) is null or a.doctor_id = cast(:doctorId as uuid))`;
+     ${byDoctor ? 'and a.doctor_id = :doctorId' : ''}
+   group by 1, 2`;
 
 /**
  * Appointment figures: `booked` = appointments starting in the range (all but rejected requests);
@@ -71,13 +75,10 @@ export async function appointmentSummary(actor: Actor, q: SummaryQuery): Promise
   };
   const [grouped, offered] = await Promise.all([
     knex.raw(
-      `select x.doctor_id as "doctorId", ${labelSql('x.bucket')} as "period",
-              count(*) as "booked",
-              count(*) filter (where x.status = 'completed') as "completed",
-              count(*) filter (where x.status = 'cancelled') as "cancelled",
-              count(*) filter (where x.status = 'no-show') as "noShow",
-              sum(x.held_minutes) as "heldMinutes"
-         from (${APPOINTMENTS_SQL}) x group by x.doctor_id, x.bucket`,
+      `select x.doctor_id as "doctorId", ${labelSql('x.bucket')} as "period", x.booked as "booked",
+              x.completed as "completed", x.cancelled as "cancelled", x.no_show as "noShow",
+              x.held as "heldMinutes"
+         from (${appointmentsSql(range.doctorId !== null)}) x`,
       b,
     ),
     offeredMinutes(knex, range.from, range.to, range.doctorId),
