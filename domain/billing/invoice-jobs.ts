@@ -4,8 +4,10 @@ import type { InvoiceRow } from './invoice.js';
 
 /**
  * Marks the invoice's printed document out of date (`pdfVersion + 1`, `pdfStatus: pending`) and
- * queues its render on `trx`. One job key per invoice: a queued render is replaced, never doubled;
- * a render already running for an older version finds the version moved and leaves the row alone.
+ * queues its render on `trx`. Deliberately no job key: replacing a keyed job while the worker runs
+ * it makes `add_job` return nothing (graphile-worker #580), which would fail the request. One job
+ * per change is harmless: each renders the current version, a render whose version moved on leaves
+ * the row alone, and a job finding the PDF ready does nothing.
  */
 export async function queueInvoicePdf(trx: Knex, invoice: InvoiceRow): Promise<InvoiceRow> {
   const [row] = (await trx('invoices')
@@ -18,11 +20,6 @@ export async function queueInvoicePdf(trx: Knex, invoice: InvoiceRow): Promise<I
       updatedAt: trx.fn.now(),
     })
     .returning('*')) as InvoiceRow[];
-  await addJob(
-    trx,
-    'render_invoice_pdf',
-    { invoiceId: invoice.id },
-    { jobKey: `render_invoice_pdf:${invoice.id}`, maxAttempts: 10 },
-  );
+  await addJob(trx, 'render_invoice_pdf', { invoiceId: invoice.id }, { maxAttempts: 10 });
   return row;
 }

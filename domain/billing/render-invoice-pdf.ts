@@ -52,12 +52,8 @@ export async function renderInvoicePdf(invoiceId: string): Promise<RenderOutcome
       .returning('status')) as { status: string }[];
     if (!updated.length) return 'superseded' as const;
     if (updated[0].status === 'paid') {
-      await addJob(
-        trx,
-        'send_invoice_receipt',
-        { invoiceId: invoice.id },
-        { jobKey: `send_invoice_receipt:${invoice.id}` },
-      );
+      // No job key (see queueInvoicePdf); the email ledger sends the receipt once per invoice.
+      await addJob(trx, 'send_invoice_receipt', { invoiceId: invoice.id });
     }
     return 'ready' as const;
   });
