@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchAnalytics } from './analytics.js';
 import { benchApi } from './api.js';
 import { benchClinic } from './clinic.js';
 import { benchEmail } from './email.js';
@@ -30,6 +31,7 @@ const all: Record<string, () => Promise<BenchResult[]>> = {
   'upload-memory': benchUploadMemory,
   messaging: benchMessaging,
   clinic: benchClinic,
+  analytics: benchAnalytics,
 };
 /** Diagnostic runs, only when named. */
 const extra: Record<string, () => Promise<BenchResult[]>> = { 'jobs-profile': benchJobsProfile };

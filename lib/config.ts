@@ -34,6 +34,8 @@ export interface Config {
   mailFrom: string;
   /** Clinic name shown in emails. (Default: clinicflow) */
   clinicName: string;
+  /** BCP 47 locale for amounts and dates on invoices (`Intl.NumberFormat`). (Default: en) */
+  clinicLocale: string;
   /** Local folder for uploads when S3 is not configured. (Default: <dataDir>/uploads) */
   storageDir: string;
   s3: { bucket: string; region: string; endpoint: string | undefined; forcePathStyle: boolean } | undefined;
@@ -187,6 +189,18 @@ function zone(env: Env, name: string): string {
   return z;
 }
 
+function locale(env: Env, name: string): string {
+  const l = str(env, name) ?? 'en';
+  let supported: string[] = [];
+  try {
+    supported = Intl.NumberFormat.supportedLocalesOf([l]);
+  } catch {
+    // an invalid tag throws RangeError; reported below
+  }
+  if (!supported.length) throw new ConfigError(name, `unknown or unsupported locale "${l}"`);
+  return l;
+}
+
 /**
  * Reads and validates the configuration.
  * Throws {@link ConfigError} naming the first bad variable, so start-up stops with a clear message.
@@ -259,6 +273,7 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: str(env, 'MAIL_FROM') ?? 'clinicflow <no-reply@clinicflow.local>',
     clinicName: str(env, 'CLINIC_NAME') ?? 'clinicflow',
+    clinicLocale: locale(env, 'CLINIC_LOCALE'),
     storageDir: str(env, 'STORAGE_DIR') ?? `${dataDir}/uploads`,
     s3: s3Bucket
       ? {

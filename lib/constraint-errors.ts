@@ -57,4 +57,10 @@ export const CONSTRAINT_ERRORS: Readonly<Record<string, ConstraintError>> = {
     code: 'duplicate',
     message: 'A live inventory item already has this SKU.',
   },
+  // One live (not void) invoice per appointment: a billing manager and the Stripe hook never both invoice a visit.
+  invoices_appointment_live_unique: {
+    status: 409,
+    code: 'duplicate',
+    message: 'This appointment already has an invoice; void it first to invoice it again.',
+  },
 };

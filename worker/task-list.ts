@@ -1,6 +1,7 @@
 import type { TaskList } from 'graphile-worker';
 import type { TaskGroup } from './define-task.js';
 import { authTasks } from './tasks/auth/index.js';
+import { billingTasks } from './tasks/billing/index.js';
 import { clinicTasks } from './tasks/clinic/index.js';
 import { coreTasks } from './tasks/core/index.js';
 import { inventoryTasks } from './tasks/inventory/index.js';
@@ -23,6 +24,7 @@ export const taskGroups: TaskGroup[] = [
   inventoryTasks,
   opsTasks,
   telehealthTasks,
+  billingTasks,
 ];
 
 /** The graphile-worker task list, keyed by task identifier. */

@@ -1,9 +1,11 @@
 import type { RouteDef } from '../route.js';
 import { adminJobsRoutes } from './admin-jobs/index.js';
+import { analyticsRoutes } from './analytics/index.js';
 import { appointmentsRoutes } from './appointments/index.js';
 import { auditRoutes } from './audit/index.js';
 import { consoleRoutes } from './console/index.js';
 import { authRoutes } from './auth/index.js';
+import { billingRoutes } from './billing/index.js';
 import { doctorsRoutes } from './doctors/index.js';
 import { inventoryRoutes } from './inventory/index.js';
 import { mappingsRoutes } from './mappings/index.js';
@@ -50,4 +52,6 @@ export const allRoutes: RouteDef[] = [
   ...consoleRoutes,
   ...messagingRoutes,
   ...videoRoutes,
+  ...billingRoutes,
+  ...analyticsRoutes,
 ];

@@ -230,3 +230,41 @@ export const mayInventory = (actor: Actor, op: InventoryOperation): boolean =>
 export function assertInventory(actor: Actor, op: InventoryOperation): void {
   if (!mayInventory(actor, op)) throw new ForbiddenError();
 }
+
+/**
+ * Who reaches which invoices (billing, analytics): `own` — the patient's own invoices; `doctor` —
+ * invoices of the doctor's appointments; `all` — every invoice; `none` — 403. Writing (create, edit
+ * lines, issue, void, take a payment) is for admins (incl. the `billing-manager` sub-role) and staff.
+ */
+export type BillingScope = 'none' | 'own' | 'doctor' | 'all';
+
+export const BILLING_POLICY: Record<Operation, Record<Role, BillingScope>> = {
+  read: { patient: 'own', doctor: 'doctor', nurse: 'none', staff: 'all', admin: 'all', 'super-admin': 'all' },
+  write: { patient: 'none', doctor: 'none', nurse: 'none', staff: 'all', admin: 'all', 'super-admin': 'all' },
+};
+
+export function billingScopeFor(actor: Actor, op: Operation): BillingScope {
+  return BILLING_POLICY[op][actor.role] ?? 'none';
+}
+
+/** Restricts a query on `invoices` (aliased `alias`) to the invoices the actor may reach for `op`. */
+export function applyInvoiceScope(
+  qb: Knex.QueryBuilder,
+  actor: Actor,
+  op: Operation,
+  alias = 'invoices',
+): Knex.QueryBuilder {
+  const scope = billingScopeFor(actor, op);
+  if (scope === 'all') return qb;
+  if (scope === 'own') return qb.where(`${alias}.patientId`, actor.patientId ?? null);
+  if (scope === 'doctor') {
+    return qb.whereExists((s) =>
+      s
+        .select(1)
+        .from('appointments as ia')
+        .whereRaw('ia.id = ??', [`${alias}.appointment_id`])
+        .where('ia.doctorId', actor.userId),
+    );
+  }
+  return qb.whereRaw('false');
+}

@@ -11,7 +11,7 @@ export interface EmailRequest {
   template: string;
   to: string;
   vars: Record<string, unknown>;
-  attachments?: { filename: string; content: string; contentType?: string }[];
+  attachments?: { filename: string; content: string | Buffer; contentType?: string }[];
 }
 
 /**

@@ -11,6 +11,7 @@ import { services } from '../../lib/services.js';
 import { stripeClient, type Stripe } from '../../lib/stripe.js';
 import type { AppointmentRow } from '../appointments/appointment.js';
 import { confirmAppointment } from '../appointments/confirm-appointment.js';
+import { applyRefundsToInvoice, settleAppointmentInvoice } from '../billing/settle-appointment-invoice.js';
 import { queuePaymentEmail } from './payment-emails.js';
 import {
   appointmentPaymentStatus,
@@ -260,10 +261,12 @@ async function applyStripeState(
         changes.push('appointment confirmed');
       }
       await queuePaymentEmail(trx, { kind: 'payment_confirmed', payment });
+      if (await settleAppointmentInvoice(trx, appointment, payment)) changes.push('invoice settled');
     }
   } else if (derived.status === 'failed' && before !== 'failed') {
     await queuePaymentEmail(trx, { kind: 'payment_failed', payment });
   }
+  if (await applyRefundsToInvoice(trx, payment)) changes.push('refund shown on invoice');
 
   if (changes.length) {
     services().logger.info(

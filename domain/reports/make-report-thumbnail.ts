@@ -3,6 +3,7 @@ import { db } from '../../db/knex.js';
 import { services } from '../../lib/services.js';
 import { storage, StorageNotFoundError } from '../../lib/storage.js';
 import { makeThumbnail } from './make-thumbnail.js';
+import { PdfRenderError, renderPdfFirstPage } from './render-pdf-page.js';
 import { thumbnailKey, type ReportRow } from './report.js';
 
 /** Reads a whole object, refusing more than `max` bytes (the upload limit bounds every report). */
@@ -26,7 +27,8 @@ export type ThumbnailOutcome = 'ready' | 'failed' | 'skipped';
 /**
  * Makes the thumbnail of a report whose thumbnail is pending, and records the outcome.
  * Idempotent: a report that is gone, deleted or no longer pending is left alone ('skipped').
- * An image that cannot be decoded is recorded as failed with the reason and does not throw, since
+ * PDFs are rendered from their first page (domain/reports/render-pdf-page.ts); an encrypted, broken,
+ * zero-page or oversized PDF, like an image that cannot be decoded, is recorded as failed with the reason and does not throw, since
  * retrying cannot fix it; the report itself stays downloadable. Storage or database errors throw,
  * so the job is retried.
  */
@@ -42,6 +44,15 @@ export async function makeReportThumbnail(reportId: string): Promise<ThumbnailOu
     throw err;
   }
   let thumb: Awaited<ReturnType<typeof makeThumbnail>>;
+  if (report.contentType === 'application/pdf') {
+    // First page → PNG in an isolated, time- and size-limited thread; then the same WebP as images.
+    try {
+      original = (await renderPdfFirstPage(original)).png;
+    } catch (err) {
+      if (err instanceof PdfRenderError) return recordFailure(report.id, err.message.slice(0, 500));
+      throw err;
+    }
+  }
   try {
     thumb = await makeThumbnail(original);
   } catch (err) {

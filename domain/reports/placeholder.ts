@@ -21,7 +21,8 @@ const cache = new Map<PlaceholderVariant, Promise<Buffer>>();
 
 /**
  * A generic 320 × 320 WebP "document" picture served by `/reports/:id/thumbnail` while a thumbnail
- * is pending, when it failed, and for PDFs (which are not rendered; see README "Reports and files").
+ * is pending, when it failed, and for reports without a thumbnail (`none`: PDFs uploaded before PDF
+ * thumbnails existed).
  * Rendered once per variant and kept in memory (about 1 KB each).
  */
 export function placeholderThumbnail(variant: PlaceholderVariant): Promise<Buffer> {

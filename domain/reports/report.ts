@@ -17,8 +17,13 @@ export const REPORT_TYPES: Readonly<Record<string, string>> = {
   'image/webp': 'webp',
 };
 
-/** Types the thumbnail job can render (sharp has no PDF input; see README "Reports and files"). */
-export const THUMBNAIL_TYPES: readonly string[] = ['image/png', 'image/jpeg', 'image/webp'];
+/** Types the thumbnail job can render: images with sharp, PDFs' first page with pdfjs-dist (docs/billing.md). */
+export const THUMBNAIL_TYPES: readonly string[] = [
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'application/pdf',
+];
 
 export type ThumbnailStatus = 'pending' | 'ready' | 'failed' | 'none';
 

@@ -273,7 +273,7 @@ describe('reports', () => {
       { title: '../../secret', kind: 'other' },
     );
     expect(res.status).to.equal(201);
-    expect(res.body).to.include({ contentType: 'application/pdf', thumbnailStatus: 'none' });
+    expect(res.body).to.include({ contentType: 'application/pdf', thumbnailStatus: 'pending' });
     const row = await testContext().knex('reports').where({ id: res.body.id }).first();
     expect(row.storageKey).to.match(new RegExp(`^reports/${walkIn.id}/[0-9a-f-]{36}$`));
     expect(storedFiles(walkIn.id)).to.deep.equal([row.storageKey.split('/').pop()]);
@@ -282,7 +282,7 @@ describe('reports', () => {
     expect(dl.headers.get('content-disposition')).to.match(/^attachment; filename="secret\.pdf"/);
   });
 
-  it('serves a placeholder thumbnail for a PDF (thumbnailStatus none)', async () => {
+  it('serves a placeholder thumbnail while a PDF thumbnail is pending, then the rendered page', async () => {
     const res = await upload(
       doctor.token,
       patient.patientId!,
@@ -290,11 +290,18 @@ describe('reports', () => {
       { title: 'Discharge letter', kind: 'other' },
     );
     expect(res.status).to.equal(201);
-    expect(res.body.thumbnailStatus).to.equal('none');
+    expect(res.body.thumbnailStatus).to.equal('pending');
+    await waitUntil(
+      async () =>
+        (await api.as(patient.token).get(`/reports/${res.body.id}`)).body.thumbnailStatus === 'ready',
+      30_000,
+      'PDF thumbnail',
+    );
     const { res: t, body } = await download(patient.token, `/reports/${res.body.id}/thumbnail`);
     expect(t.status).to.equal(200);
-    expect(t.headers.get('x-thumbnail-status')).to.equal('none');
-    expect(await sharp(body).metadata()).to.include({ format: 'webp', width: 320, height: 320 });
+    expect(t.headers.get('x-thumbnail-status')).to.equal(null);
+    // US Letter (612 × 792 pt) → 247 × 320.
+    expect(await sharp(body).metadata()).to.include({ format: 'webp', width: 247, height: 320 });
   });
 
   it('records a corrupt image as failed without retries, and keeps it downloadable', async () => {

@@ -99,7 +99,7 @@ export const reportsRoutes = defineRoutes([
     path: '/reports/:id/thumbnail',
     operationId: 'downloadReportThumbnail',
     summary:
-      "Download a report's thumbnail (WebP, at most 320 px); a placeholder until one exists and for PDFs",
+      "Download a report's thumbnail (WebP, at most 320 px); a placeholder until one exists or when rendering failed",
     tags,
     access: everyone,
     params: IdParams,
