@@ -22,6 +22,8 @@ export interface AppOptions {
   appUrl?: string;
   /** Trust one proxy hop's `X-Forwarded-For` for `ctx.ip`. (Default: false) */
   trustProxy?: boolean;
+  /** Middleware placed before everything else, seeing every final answer (the tests' contract check). */
+  observe?: Koa.Middleware<AppState>;
   /** Extra middleware placed after the error handler (metrics). */
   middleware?: Koa.Middleware<AppState>[];
   routes?: RouteDef[];
@@ -65,6 +67,7 @@ export function createApp(opts: AppOptions): Koa<AppState> {
   // Only the address the nearest proxy saw is believed; earlier hops are client-controlled.
   app.maxIpsCount = 1;
   app.silent = true;
+  if (opts.observe) app.use(opts.observe);
   app.use(securityHeaders({ appUrl: opts.appUrl }));
   app.use(requestId(opts.logger));
   app.use(accessLog);

@@ -75,8 +75,12 @@ function impliedErrors(r: RouteDef): ErrorSpec[] {
   const out: ErrorSpec[] = [];
   const e = (status: number, code: string, description: string) => out.push({ status, code, description });
   const readsJson = (r.bodyType ?? (r.method === 'GET' ? 'none' : 'json')) === 'json';
-  if (r.params || r.query || r.body)
-    e(400, 'validation_failed', 'A parameter or body field is invalid; `details` names each');
+  // Every operation validates its query string (unknown parameters are refused), so every one can answer 400.
+  e(
+    400,
+    'validation_failed',
+    'A parameter or body field is invalid, or a query parameter is unknown; `details` names each',
+  );
   if (readsJson && r.method !== 'GET') {
     e(400, 'malformed_json', 'The body is not valid JSON');
     e(413, 'payload_too_large', 'The JSON body is larger than 1 MB');
@@ -169,8 +173,9 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
       description:
         'Backend for clinics and small hospitals. Errors use `{"error": {"code", "message", "details?"}}`; lists use `{"items", "nextCursor"}`. Send the token from `POST /api/v1/auth/login` as `Authorization: Bearer <token>`.',
       license: { name: 'MIT', identifier: 'MIT' },
+      contact: { name: 'clinicflow maintainers', url: 'https://github.com/clinicflow/clinicflow' },
     },
-    servers: [{ url: info.serverUrl ?? 'http://localhost:3000', description: 'This server' }],
+    servers: [{ url: info.serverUrl ?? '/', description: 'This server (APP_URL)' }],
     security: [{ bearerAuth: [] }],
     tags: TAGS.filter((t) => used.has(t.name)),
     components: {

@@ -32,10 +32,10 @@ export function isIsoDateTime(s: string): boolean {
 const currencies = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
 export const isCurrency = (s: string): boolean => currencies.has(s.toLowerCase());
 
-function makeAjv(coerceTypes: boolean): Ajv2020 {
+function makeAjv(coerceTypes: boolean, useDefaults = true): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
-    useDefaults: true,
+    useDefaults,
     coerceTypes: coerceTypes ? 'array' : false,
     strict: false,
     verbose: true,
@@ -52,6 +52,8 @@ function makeAjv(coerceTypes: boolean): Ajv2020 {
 
 /** JSON bodies and task payloads are typed: never coerce. */
 export const exactAjv = makeAjv(false);
+/** Checks what the API answers against its response schemas: no coercion, no defaults filled in. */
+export const responseAjv = makeAjv(false, false);
 /** Query strings and path parameters are text: coerce them ("5" → 5, "a" → ["a"]). */
 export const coercingAjv = makeAjv(true);
 

@@ -21,6 +21,7 @@ import { runShutdownHooks } from '../lib/shutdown.js';
 import { startWorker } from '../worker/index.js';
 import { buildCrontab } from '../worker/task-list.js';
 import { setTestContext, testContext } from './helpers/context.js';
+import { contractObserver, contractViolations } from './helpers/contract.js';
 import { SmtpInbox } from './helpers/smtp.js';
 
 // The AWS SDK warns once per process on Node < 22 that its 2027 releases will need Node 22; the
@@ -107,6 +108,7 @@ export const mochaHooks = {
       appUrl: config.appUrl,
       trustProxy: config.trustProxy,
       middleware: webMiddleware(config),
+      observe: contractObserver,
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
@@ -124,6 +126,13 @@ export const mochaHooks = {
 
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);
+    if (contractViolations.size) {
+      // Every answer the suite saw is checked against /openapi.json; a gap fails the run.
+      console.error(
+        `\n${contractViolations.size} answers outside the documented contract:\n  ${[...contractViolations].sort().join('\n  ')}`,
+      );
+      process.exitCode = 1;
+    }
     await runShutdownHooks();
     let ctx;
     try {
