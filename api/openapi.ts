@@ -36,6 +36,25 @@ export const TAGS: { name: string; description: string }[] = [
   { name: 'console', description: 'Data behind the operator console.' },
 ];
 
+/**
+ * A request schema as clients see it: a field with a default may be left out (the validator fills it
+ * in, which is why the schema itself lists it as required and the handler's type has it). Returns a
+ * deep copy; the validator keeps the original.
+ */
+export function asSent(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(asSent);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = asSent(v);
+  const props = out.properties as Record<string, { default?: unknown }> | undefined;
+  if (Array.isArray(out.required) && props) {
+    const required = (out.required as string[]).filter((n) => props[n]?.default === undefined);
+    if (required.length) out.required = required;
+    else delete out.required;
+  }
+  return out;
+}
+
 function toOpenApiPath(route: RouteDef): string {
   const full = route.unprefixed ? route.path : API_PREFIX + route.path;
   return full.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -158,7 +177,8 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
       security: r.access === 'public' ? [] : [{ bearerAuth: [] }],
       'x-access': r.access === 'public' || r.access === 'authenticated' ? r.access : [...r.access],
     };
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.body } } };
+    if (r.body)
+      op.requestBody = { required: true, content: { 'application/json': { schema: asSent(r.body) } } };
     else if (r.requestContent) op.requestBody = { required: true, content: r.requestContent };
     paths[p] ??= {};
     paths[p][r.method.toLowerCase()] = op;
