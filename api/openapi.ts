@@ -131,6 +131,14 @@ function errorResponses(errors: ErrorSpec[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     const lines = [...codes].map(([code, d]) => `- \`${code}\`: ${d}`).join('\n');
+    if (status < 400) {
+      // Not an error: e.g. a redirect to stored content.
+      out[String(status)] = {
+        description: [...codes.values()].join('; '),
+        headers: { Location: { description: 'Where the content is', schema: { type: 'string' } } },
+      };
+      continue;
+    }
     out[String(status)] = {
       description: `${STATUS_TEXT[status] ?? 'Error'}. Error codes:\n${lines}`,
       ...(status === 429 || status === 503

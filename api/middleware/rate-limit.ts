@@ -1,6 +1,7 @@
 import { consumeRateLimit } from '../../domain/auth/rate-limits.js';
 import { services } from '../../lib/services.js';
-import type { AppContext } from '../route.js';
+import { errorSpec } from '../../lib/errors.js';
+import { documented, type AppContext } from '../route.js';
 
 /**
  * Limits requests per client IP on a group of routes (`bucket`), counted in PostgreSQL so the limit
@@ -10,10 +11,19 @@ import type { AppContext } from '../route.js';
  * (Default window: 15 minutes)
  */
 export function rateLimitPerIp(bucket: string, limit: () => number, windowSeconds?: number) {
-  return async (ctx: AppContext, next: () => Promise<unknown>) => {
-    await consumeRateLimit(`ip:${bucket}:${ctx.ip}`, limit(), windowSeconds);
-    await next();
-  };
+  return documented(
+    async (ctx: AppContext, next: () => Promise<unknown>) => {
+      await consumeRateLimit(`ip:${bucket}:${ctx.ip}`, limit(), windowSeconds);
+      await next();
+    },
+    [
+      errorSpec(
+        429,
+        'rate_limited',
+        `Too many requests from this address (${bucket} limit); see Retry-After`,
+      ),
+    ],
+  );
 }
 
 /** The per-IP limit of every auth route (AUTH_RATE_LIMIT_PER_IP per 15 minutes). */

@@ -114,9 +114,7 @@ describe('security headers', () => {
       await page.goto(`${testContext().baseUrl}/docs`);
       // Swagger UI parses the whole document (about 1 MB) and renders operations tag by tag: wait
       // until more than one tag's worth is on the page.
-      await page.waitForFunction("document.querySelectorAll('.opblock').length > 10", undefined, {
-        timeout: 90_000,
-      });
+      await page.locator('.opblock').nth(10).waitFor({ timeout: 90_000 });
       expect(violations).to.deep.equal([]);
     } finally {
       await browser.close();

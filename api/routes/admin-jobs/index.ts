@@ -1,3 +1,4 @@
+import { errorSpec } from '../../../lib/errors.js';
 import { cancelJob } from '../../../domain/jobs/cancel-job.js';
 import { getJob } from '../../../domain/jobs/get-job.js';
 import { jobStats } from '../../../domain/jobs/job-stats.js';
@@ -48,6 +49,7 @@ export const adminJobsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/admin/jobs/:id/retry',
+    errors: [errorSpec(409, 'invalid_transition', 'Not allowed from the current status')],
     operationId: 'retryJob',
     summary: 'Run a job now with its attempts reset (409 while it is running)',
     tags: ['jobs admin'],
@@ -59,6 +61,7 @@ export const adminJobsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/admin/jobs/:id/cancel',
+    errors: [errorSpec(409, 'invalid_transition', 'Not allowed from the current status')],
     operationId: 'cancelJob',
     summary: 'Permanently fail (default) or remove a job (409 while it is running)',
     tags: ['jobs admin'],

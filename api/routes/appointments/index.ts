@@ -1,3 +1,4 @@
+import { errorSpec, invalidTransition, notFound, type ErrorSpec } from '../../../lib/errors.js';
 import type { Grant } from '../../../domain/auth/actor.js';
 import type { AppointmentRow } from '../../../domain/appointments/appointment.js';
 import { bookAppointment } from '../../../domain/appointments/book-appointment.js';
@@ -31,6 +32,7 @@ function action(
   summary: string,
   access: readonly Grant[],
   run: (actor: Actor, id: string, reason?: string) => Promise<AppointmentRow>,
+  errors: ErrorSpec[] = [],
 ): RouteDef {
   return route({
     method: 'POST',
@@ -42,6 +44,7 @@ function action(
     params: IdParams,
     body: ReasonBody,
     response: Appointment,
+    errors: [invalidTransition('appointment'), ...errors],
     handler: async (ctx) =>
       presentAppointment(await run(ctx.state.actor, ctx.state.params.id, ctx.state.body.reason)),
   });
@@ -51,6 +54,11 @@ export const appointmentsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/appointments',
+    errors: [
+      notFound('doctor or patient'),
+      errorSpec(409, 'slot_taken', 'The time is no longer free'),
+      errorSpec(400, 'not_a_slot', 'The time is not on the grid of the doctor'),
+    ],
     operationId: 'bookAppointment',
     summary: 'Book a free slot (a patient for themself; staff and admins for any patient)',
     tags: ['appointments'],
@@ -104,6 +112,7 @@ export const appointmentsRoutes = defineRoutes([
     'Confirm a pending appointment (paid first when the doctor charges a fee)',
     ['admin', 'appointment-manager'],
     approveAppointment,
+    [errorSpec(409, 'payment_required', 'The doctor charges a fee: the appointment is confirmed once paid')],
   ),
   action(
     'reject',
@@ -118,6 +127,7 @@ export const appointmentsRoutes = defineRoutes([
     'Cancel (the patient before the cut-off; staff and admins any time)',
     ['patient', 'staff', 'admin'],
     (a, id, r) => cancelAppointment(a, id, r),
+    [errorSpec(409, 'cancellation_cutoff', 'Too close to the start for a patient to cancel')],
   ),
   action(
     'complete',
@@ -125,6 +135,7 @@ export const appointmentsRoutes = defineRoutes([
     'Mark a started, confirmed appointment completed (its doctor or staff)',
     ['doctor', 'staff', 'admin'],
     completeAppointment,
+    [errorSpec(409, 'not_started', 'The appointment has not started yet')],
   ),
   action(
     'no-show',
@@ -132,10 +143,17 @@ export const appointmentsRoutes = defineRoutes([
     'Mark a started, confirmed appointment as a no-show (its doctor or staff)',
     ['doctor', 'staff', 'admin'],
     markNoShow,
+    [errorSpec(409, 'not_started', 'The appointment has not started yet')],
   ),
   route({
     method: 'POST',
     path: '/appointments/:id/reschedule',
+    errors: [
+      errorSpec(409, 'cancellation_cutoff', 'Too close to the start for a patient to change it'),
+      errorSpec(409, 'invalid_transition', 'Not allowed from the current status'),
+      errorSpec(409, 'slot_taken', 'The time is no longer free'),
+      errorSpec(400, 'not_a_slot', 'The time is not on the grid of the doctor'),
+    ],
     operationId: 'rescheduleAppointment',
     summary: 'Move to another free slot of the same doctor (the patient before the cut-off, or staff)',
     tags: ['appointments'],
@@ -149,6 +167,11 @@ export const appointmentsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/appointments/:id/follow-up',
+    errors: [
+      errorSpec(409, 'invalid_transition', 'Not allowed from the current status'),
+      errorSpec(409, 'slot_taken', 'The time is no longer free'),
+      errorSpec(400, 'not_a_slot', 'The time is not on the grid of the doctor'),
+    ],
     operationId: 'bookFollowUpAppointment',
     summary: 'Book a follow-up of a confirmed or completed appointment (its doctor)',
     tags: ['appointments'],

@@ -1,3 +1,4 @@
+import { errorSpec } from '../../../lib/errors.js';
 import type { RequestMeta } from '../../../domain/auth/audit.js';
 import { changePassword } from '../../../domain/auth/change-password.js';
 import { requestPasswordReset } from '../../../domain/auth/forgot-password.js';
@@ -38,6 +39,7 @@ export const authRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/auth/register',
+    errors: [errorSpec(409, 'duplicate', 'Such a record already exists')],
     operationId: 'register',
     summary: 'Register a patient (active once the email is verified) or a doctor (pending until approved)',
     tags: ['auth'],
@@ -81,6 +83,14 @@ export const authRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/auth/login',
+    errors: [
+      errorSpec(401, 'invalid_credentials', 'Wrong email or password'),
+      errorSpec(403, 'account_pending', 'The account awaits approval'),
+      errorSpec(403, 'account_removed', 'The account was removed'),
+      errorSpec(403, 'account_suspended', 'The account is suspended'),
+      errorSpec(403, 'email_not_verified', 'The email address is not verified yet'),
+      errorSpec(429, 'rate_limited', 'Too many failed attempts for this account'),
+    ],
     operationId: 'login',
     summary: 'Sign in with email and password → {token, user}',
     tags: ['auth'],
@@ -127,6 +137,7 @@ export const authRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/auth/reset-password',
+    errors: [errorSpec(429, 'rate_limited', 'Too many wrong codes for this email')],
     operationId: 'resetPassword',
     summary: 'Set a new password with the emailed code; signs the account out everywhere',
     tags: ['auth'],
@@ -142,6 +153,7 @@ export const authRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/auth/change-password',
+    errors: [errorSpec(429, 'rate_limited', 'Too many failed attempts for this account')],
     operationId: 'changePassword',
     summary: 'Change own password; revokes every older token and returns a fresh one',
     tags: ['auth'],

@@ -1,3 +1,4 @@
+import { errorSpec, notFound } from '../../../lib/errors.js';
 import { createMapping } from '../../../domain/mappings/create-mapping.js';
 import { deleteMapping } from '../../../domain/mappings/delete-mapping.js';
 import { listMappings } from '../../../domain/mappings/list-mappings.js';
@@ -22,6 +23,7 @@ export const mappingsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/mappings',
+    errors: [notFound('patient or doctor'), errorSpec(409, 'duplicate', 'Such a record already exists')],
     operationId: 'createMapping',
     summary: 'Map a patient to a doctor (409 duplicate when already mapped)',
     tags,

@@ -1,3 +1,4 @@
+import { notFound } from '../../../lib/errors.js';
 import { countUnread, listNotifications } from '../../../domain/notifications/list-notifications.js';
 import { markAllNotificationsRead, markNotificationRead } from '../../../domain/notifications/mark-read.js';
 import { toNotificationView } from '../../../domain/notifications/notification.js';
@@ -75,6 +76,7 @@ export const notificationsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/notifications',
+    errors: [notFound('user')],
     operationId: 'sendNotification',
     summary: 'Send a notification to one user or to every active user of a role (delivered by a job)',
     tags: ['notifications'],

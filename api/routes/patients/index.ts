@@ -1,3 +1,4 @@
+import { errorSpec } from '../../../lib/errors.js';
 import { createPatient } from '../../../domain/patients/create-patient.js';
 import { deletePatient } from '../../../domain/patients/delete-patient.js';
 import { getPatient } from '../../../domain/patients/get-patient.js';
@@ -61,6 +62,7 @@ export const patientsRoutes = defineRoutes([
   route({
     method: 'PATCH',
     path: '/patients/:id',
+    errors: [errorSpec(403, 'forbidden', 'The access policy does not let this role use this data')],
     operationId: 'updatePatient',
     summary:
       "Change a patient's demographics (a patient: name, phone, address, gender, timeZone of their own profile)",
@@ -75,6 +77,7 @@ export const patientsRoutes = defineRoutes([
   route({
     method: 'DELETE',
     path: '/patients/:id',
+    errors: [errorSpec(409, 'conflict', 'The record is still in use')],
     operationId: 'deletePatient',
     summary: 'Soft-delete a patient; clinical history is kept (409 while upcoming appointments exist)',
     tags,

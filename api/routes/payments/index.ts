@@ -26,6 +26,12 @@ export const paymentsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/appointments/:id/checkout',
+    errors: [
+      errorSpec(409, 'already_paid', 'The appointment is paid already'),
+      errorSpec(409, 'invalid_transition', 'Not allowed from the current status'),
+      errorSpec(409, 'payment_not_required', 'The doctor charges no fee'),
+      errorSpec(409, 'payment_processing', 'A payment is being processed'),
+    ],
     operationId: 'createCheckout',
     summary:
       'Start (or resume) the Stripe Checkout that pays an appointment; returns the page to redirect to',
@@ -67,6 +73,10 @@ export const paymentsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/webhooks/stripe',
+    errors: [
+      errorSpec(400, 'invalid_signature', 'The Stripe-Signature header is missing, invalid or too old'),
+      errorSpec(413, 'payload_too_large', 'The upload is larger than allowed'),
+    ],
     operationId: 'receiveStripeWebhook',
     summary:
       'Stripe webhook endpoint: verifies the signature over the raw body, stores the event, queues its processing',

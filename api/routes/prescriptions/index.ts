@@ -1,3 +1,4 @@
+import { errorSpec, notFound } from '../../../lib/errors.js';
 import { createPrescription } from '../../../domain/prescriptions/create-prescription.js';
 import { deletePrescription } from '../../../domain/prescriptions/delete-prescription.js';
 import {
@@ -22,6 +23,10 @@ export const prescriptionsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/prescriptions',
+    errors: [
+      notFound('appointment'),
+      errorSpec(409, 'invalid_state', 'The record is not in a state that allows this'),
+    ],
     operationId: 'createPrescription',
     summary: "Prescribe medications on a confirmed or completed appointment (the appointment's doctor only)",
     tags: ['prescriptions'],
@@ -45,6 +50,7 @@ export const prescriptionsRoutes = defineRoutes([
   route({
     method: 'PATCH',
     path: '/prescriptions/:id',
+    errors: [errorSpec(409, 'invalid_state', 'The record is not in a state that allows this')],
     operationId: 'updatePrescription',
     summary:
       'Change a prescription: the prescribing doctor its notes and medications, the patient only remindersEnabled',
@@ -59,6 +65,7 @@ export const prescriptionsRoutes = defineRoutes([
   route({
     method: 'DELETE',
     path: '/prescriptions/:id',
+    errors: [errorSpec(409, 'invalid_state', 'The record is not in a state that allows this')],
     operationId: 'deletePrescription',
     summary: 'Delete a prescription (status becomes deleted; its reminders stop at once)',
     tags: ['prescriptions'],

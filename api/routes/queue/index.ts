@@ -1,3 +1,4 @@
+import { errorSpec, notFound } from '../../../lib/errors.js';
 import { addToQueue } from '../../../domain/queue/add-to-queue.js';
 import { changeQueueStatus } from '../../../domain/queue/change-queue-status.js';
 import { getQueueEntry } from '../../../domain/queue/get-queue-entry.js';
@@ -21,6 +22,7 @@ export const queueRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/queue',
+    errors: [notFound('patient or doctor'), errorSpec(409, 'duplicate', 'Such a record already exists')],
     operationId: 'addToQueue',
     summary: "Add a patient to today's queue (next number of that day and doctor)",
     tags: ['queue'],
@@ -47,6 +49,10 @@ export const queueRoutes = defineRoutes([
   route({
     method: 'GET',
     path: '/queue/stream',
+    errors: [
+      errorSpec(429, 'rate_limited', 'Too many open streams for this user (SSE_MAX_STREAMS_PER_USER)'),
+      errorSpec(503, 'queue_stream_unavailable', 'Live queue updates cannot start right now'),
+    ],
     operationId: 'streamQueue',
     summary: 'Live queue changes as Server-Sent Events (token may be passed as ?access_token=)',
     tags: ['queue'],
@@ -69,6 +75,7 @@ export const queueRoutes = defineRoutes([
   route({
     method: 'PATCH',
     path: '/queue/:id',
+    errors: [errorSpec(409, 'invalid_transition', 'Not allowed from the current status')],
     operationId: 'changeQueueStatus',
     summary: 'Move a queue entry along WAITING → IN_PROGRESS → COMPLETED, or cancel it',
     tags: ['queue'],

@@ -2,7 +2,7 @@ import type { MedicalRecordView } from '../../../domain/records/medical-record.j
 import { PutRecordInput } from '../../../domain/records/schemas.js';
 import { getRecord } from '../../../domain/records/get-record.js';
 import { putRecord } from '../../../domain/records/put-record.js';
-import { ValidationError } from '../../../lib/errors.js';
+import { ValidationError, errorSpec } from '../../../lib/errors.js';
 import { IdParams } from '../../../lib/schema.js';
 import { defineRoutes, route, type AppContext } from '../../route.js';
 import { MedicalRecord } from './schemas.js';
@@ -53,6 +53,7 @@ export const recordsRoutes = defineRoutes([
   route({
     method: 'GET',
     path: '/patients/:id/record',
+    errors: [errorSpec(403, 'forbidden', 'The access policy does not let this role use this data')],
     operationId: 'getRecord',
     summary: "Get a patient's medical record (ETag: its version); every read is audited",
     tags,
@@ -64,6 +65,11 @@ export const recordsRoutes = defineRoutes([
   route({
     method: 'PUT',
     path: '/patients/:id/record',
+    errors: [
+      errorSpec(403, 'forbidden', 'The access policy does not let this role use this data'),
+      errorSpec(409, 'stale_version', 'The record changed since it was read; read it again'),
+      errorSpec(428, 'precondition_required', 'Say which version is changed (If-Match or version)'),
+    ],
     operationId: 'putRecord',
     summary:
       'Replace a medical record at the version read (If-Match or version; 409 stale_version, 428 without a version)',

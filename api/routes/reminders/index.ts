@@ -1,3 +1,4 @@
+import { errorSpec, notFound } from '../../../lib/errors.js';
 import { cancelReminder } from '../../../domain/reminders/cancel-reminder.js';
 import { createReminder } from '../../../domain/reminders/create-reminder.js';
 import { listReminders } from '../../../domain/reminders/list-reminders.js';
@@ -27,6 +28,7 @@ export const remindersRoutes = defineRoutes([
   route({
     method: 'GET',
     path: '/reminders',
+    errors: [notFound('patient')],
     operationId: 'listReminders',
     summary: 'Reminders of the patients the caller reaches, by due time',
     tags: ['reminders'],
@@ -41,6 +43,7 @@ export const remindersRoutes = defineRoutes([
   route({
     method: 'DELETE',
     path: '/reminders/:id',
+    errors: [errorSpec(409, 'invalid_transition', 'Not allowed from the current status')],
     operationId: 'cancelReminder',
     summary: 'Cancel a scheduled reminder (its job is removed)',
     tags: ['reminders'],

@@ -1,3 +1,4 @@
+import { errorSpec } from '../../../lib/errors.js';
 import { openAvatar } from '../../../domain/avatars/open-avatar.js';
 import { uploadAvatar } from '../../../domain/avatars/upload-avatar.js';
 import { deleteReport } from '../../../domain/reports/delete-report.js';
@@ -46,6 +47,16 @@ export const reportsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/patients/:id/reports',
+    errors: [
+      errorSpec(413, 'payload_too_large', 'The upload is larger than allowed'),
+      errorSpec(
+        413,
+        'quota_exceeded',
+        'The upload would exceed the storage quota of the patient (UPLOAD_QUOTA_MB)',
+      ),
+      errorSpec(415, 'unsupported_media_type', 'The file type (by content) is not accepted'),
+      errorSpec(429, 'rate_limited', 'Too many uploads this hour (UPLOAD_RATE_LIMIT_PER_HOUR)'),
+    ],
     operationId: 'uploadReport',
     summary: 'Upload a report for a patient (multipart: file, title, kind); the type is checked by content',
     tags,
@@ -86,6 +97,9 @@ export const reportsRoutes = defineRoutes([
   route({
     method: 'GET',
     path: '/reports/:id/file',
+    errors: [
+      errorSpec(302, 'redirect', 'Files in S3: a redirect to a short-lived presigned URL (Location header)'),
+    ],
     operationId: 'downloadReport',
     summary: "Download a report's file (as an attachment; S3 storage answers 302 to a 60-second signed URL)",
     tags,
@@ -122,6 +136,11 @@ export const reportsRoutes = defineRoutes([
   route({
     method: 'PUT',
     path: '/users/me/avatar',
+    errors: [
+      errorSpec(413, 'payload_too_large', 'The upload is larger than allowed'),
+      errorSpec(415, 'unsupported_media_type', 'The file type (by content) is not accepted'),
+      errorSpec(429, 'rate_limited', 'Too many uploads this hour (UPLOAD_RATE_LIMIT_PER_HOUR)'),
+    ],
     operationId: 'uploadAvatar',
     summary: 'Upload a profile picture (multipart image); a job resizes it and sets avatarUrl',
     tags: ['users'],

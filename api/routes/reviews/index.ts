@@ -1,3 +1,4 @@
+import { errorSpec } from '../../../lib/errors.js';
 import { createReview } from '../../../domain/reviews/create-review.js';
 import { listDoctorReviews } from '../../../domain/reviews/list-doctor-reviews.js';
 import { updateReview } from '../../../domain/reviews/update-review.js';
@@ -16,6 +17,10 @@ export const reviewsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/appointments/:id/review',
+    errors: [
+      errorSpec(409, 'duplicate', 'Such a record already exists'),
+      errorSpec(409, 'invalid_state', 'The record is not in a state that allows this'),
+    ],
     operationId: 'createReview',
     summary: 'Review a completed appointment (its patient, once)',
     tags: ['reviews', 'appointments'],

@@ -3,7 +3,7 @@ import { createUser } from '../../../domain/users/create-user.js';
 import { listUsers } from '../../../domain/users/list-users.js';
 import { updateMe } from '../../../domain/users/update-me.js';
 import { loadUserView } from '../../../domain/users/user-view.js';
-import { NotFoundError } from '../../../lib/errors.js';
+import { NotFoundError, errorSpec } from '../../../lib/errors.js';
 import { defineRoutes, route } from '../../route.js';
 import { IdParams, ListOf } from '../../../lib/schema.js';
 import { presentUser } from './present.js';
@@ -58,6 +58,7 @@ export const usersRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/users',
+    errors: [errorSpec(409, 'duplicate', 'Such a record already exists')],
     operationId: 'createUser',
     summary: 'Create a staff, nurse, doctor or (super-admin only) admin account, active at once',
     tags: ['users'],
@@ -70,6 +71,7 @@ export const usersRoutes = defineRoutes([
   route({
     method: 'PATCH',
     path: '/users/:id/status',
+    errors: [errorSpec(409, 'invalid_transition', 'Not allowed from the current status')],
     operationId: 'changeUserStatus',
     summary: 'Approve, suspend, reactivate or remove an account (suspend/remove ends its sessions)',
     tags: ['users'],

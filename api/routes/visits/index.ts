@@ -1,3 +1,4 @@
+import { errorSpec, notFound } from '../../../lib/errors.js';
 import { createVisit } from '../../../domain/visits/create-visit.js';
 import { getVisit } from '../../../domain/visits/get-visit.js';
 import { listPatientVisits } from '../../../domain/visits/list-visits.js';
@@ -29,6 +30,11 @@ export const visitsRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/visits',
+    errors: [
+      errorSpec(403, 'forbidden', 'The access policy does not let this role use this data'),
+      notFound('patient, doctor or appointment'),
+      errorSpec(409, 'duplicate', 'Such a record already exists'),
+    ],
     operationId: 'createVisit',
     summary: 'Record a visit (a doctor for patients in their care, a nurse for any patient)',
     tags,
@@ -41,6 +47,7 @@ export const visitsRoutes = defineRoutes([
   route({
     method: 'GET',
     path: '/visits/:id',
+    errors: [errorSpec(403, 'forbidden', 'The access policy does not let this role use this data')],
     operationId: 'getVisit',
     summary: 'Get one visit; the read is audited',
     tags,
@@ -52,6 +59,7 @@ export const visitsRoutes = defineRoutes([
   route({
     method: 'PATCH',
     path: '/visits/:id',
+    errors: [errorSpec(403, 'forbidden', 'The access policy does not let this role use this data')],
     operationId: 'updateVisit',
     summary: 'Amend a visit (its author or its doctor)',
     tags,
@@ -65,6 +73,7 @@ export const visitsRoutes = defineRoutes([
   route({
     method: 'GET',
     path: '/patients/:id/visits',
+    errors: [errorSpec(403, 'forbidden', 'The access policy does not let this role use this data')],
     operationId: 'listPatientVisits',
     summary: "A patient's visit timeline, newest first; the read is audited",
     tags,
