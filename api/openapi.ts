@@ -1,6 +1,6 @@
 import type { ErrorSpec } from '../lib/errors.js';
 import type { JsonSchema, RouteDef } from './route.js';
-import { errorEnvelope } from './schemas.js';
+import { ErrorEnvelope as errorEnvelope } from './schemas.js';
 
 export const API_PREFIX = '/api/v1';
 

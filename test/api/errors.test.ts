@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { expect } from 'chai';
 import { createApp } from '../../api/app.js';
 import { defineRoutes } from '../../api/route.js';
-import { objectSchema } from '../../api/schemas.js';
+import { StrictObject, StringEnum, Type } from '../../lib/schema.js';
 import { db } from '../../db/knex.js';
 import { services } from '../../lib/services.js';
 
@@ -15,8 +15,8 @@ const probeRoutes = defineRoutes([
     summary: 'echo',
     tags: ['probe'],
     access: 'public',
-    query: objectSchema({ n: { type: 'integer', minimum: 1 } }),
-    body: objectSchema({ name: { type: 'string', minLength: 1 }, age: { type: 'integer' } }, ['name']),
+    query: StrictObject({ n: Type.Optional(Type.Integer({ minimum: 1 })) }),
+    body: StrictObject({ name: Type.String({ minLength: 1 }), age: Type.Optional(Type.Integer()) }),
     handler: (ctx) => ({ body: ctx.state.body, query: ctx.state.query }),
   },
   {
@@ -37,7 +37,7 @@ const probeRoutes = defineRoutes([
     summary: 'database errors',
     tags: ['probe'],
     access: 'public',
-    params: objectSchema({ kind: { enum: ['unique', 'check', 'cast'] } }, ['kind']),
+    params: StrictObject({ kind: StringEnum(['unique', 'check', 'cast'] as const) }),
     handler: async (ctx) => {
       const kind = ctx.state.params.kind;
       if (kind === 'cast') await db().raw(`select 'not-a-uuid'::uuid`);

@@ -7,7 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import type Koa from 'koa';
 import { documentedStatuses } from '../../api/openapi.js';
 import type { AppState, RouteDef } from '../../api/route.js';
-import { errorEnvelope } from '../../api/schemas.js';
+import { ErrorEnvelope as errorEnvelope } from '../../api/schemas.js';
 import { responseAjv } from '../../lib/ajv.js';
 
 export const contractViolations = new Set<string>();
