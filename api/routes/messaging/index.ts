@@ -132,7 +132,10 @@ export const messagingRoutes = defineRoutes([
     access: 'authenticated',
     query: StreamQuery,
     responseContentType: 'text/event-stream',
-    errors: [errorSpec(503, 'message_stream_unavailable', 'This process cannot listen for events right now')],
+    errors: [
+      errorSpec(503, 'message_stream_unavailable', 'This process cannot listen for events right now'),
+      errorSpec(429, 'rate_limited', 'Too many open streams for this user (SSE_MAX_STREAMS_PER_USER)'),
+    ],
     handler: streamMessages,
   }),
   route({
