@@ -16,6 +16,7 @@ export const remindersRoutes = defineRoutes([
   route({
     method: 'POST',
     path: '/reminders',
+    errors: [notFound('patient')],
     operationId: 'createReminder',
     summary: 'Schedule a custom reminder for a patient (email and in-app by default)',
     tags: ['reminders'],
