@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { services } from './services.js';
 
 const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -27,4 +28,9 @@ export function resolveRange(
     from: range.from === undefined ? undefined : rangeBound(range.from, zone, 'from'),
     to: range.to === undefined ? undefined : rangeBound(range.to, zone, 'to'),
   };
+}
+
+/** A bound of a list's time filter: plain dates are days in the clinic's zone (CLINIC_TIME_ZONE). */
+export function clinicRangeBound(value: string, edge: 'from' | 'to'): Date {
+  return rangeBound(value, services().config.clinicTimeZone, edge);
 }

@@ -1,5 +1,6 @@
 /** Input shapes of appointments (TypeBox): the domain owns them; the API validates requests with them. */
 import {
+  DateOrDateTime,
   DateTime,
   PageQueryProps,
   StrictObject,
@@ -23,8 +24,8 @@ export const ListAppointmentsQuery = StrictObject({
   status: Type.Optional(Type.Array(StringEnum(APPOINTMENT_STATUSES), { maxItems: 6 })),
   doctorId: Type.Optional(Uuid),
   patientId: Type.Optional(Uuid),
-  from: Type.Optional(DateTime),
-  to: Type.Optional(DateTime),
+  from: Type.Optional(DateOrDateTime),
+  to: Type.Optional(DateOrDateTime),
 });
 export type ListAppointmentsQuery = Static<typeof ListAppointmentsQuery>;
 

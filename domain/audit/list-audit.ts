@@ -4,6 +4,7 @@ import { withTransaction } from '../../db/transaction.js';
 import type { Actor } from '../auth/actor.js';
 import { recordAudit } from './record-audit.js';
 import type { AuditOutcome, ListAuditQuery } from './schemas.js';
+import { clinicRangeBound } from '../../lib/time-range.js';
 
 /** One row of the audit log as stored. */
 export interface AuditEventRow {
@@ -33,8 +34,8 @@ export async function listAuditEvents(actor: Actor, query: ListAuditQuery) {
   for (const key of ['actorId', 'patientId', 'entity', 'action', 'outcome'] as const) {
     if (query[key] !== undefined) qb.where(key, query[key]);
   }
-  if (query.from) qb.where('occurredAt', '>=', query.from);
-  if (query.to) qb.where('occurredAt', '<', query.to);
+  if (query.from) qb.where('occurredAt', '>=', clinicRangeBound(query.from, 'from'));
+  if (query.to) qb.where('occurredAt', '<', clinicRangeBound(query.to, 'to'));
   if (after) qb.where('id', '<', after[0]);
   const rows = (await qb.orderBy('id', 'desc').limit(query.limit + 1)) as AuditEventRow[];
   const page = toPage(rows, query.limit, (r) => [r.id]);

@@ -1,6 +1,6 @@
 /** Input shapes of the audit log (TypeBox): the domain owns them; the API validates requests with them. */
 import {
-  DateTime,
+  DateOrDateTime,
   PageQueryProps,
   SingleLine,
   StrictObject,
@@ -20,9 +20,17 @@ export const ListAuditQuery = StrictObject({
   action: Type.Optional(SingleLine(64)),
   outcome: Type.Optional(StringEnum(AUDIT_OUTCOMES)),
   from: Type.Optional(
-    Type.Unsafe<string>({ ...DateTime, description: 'Inclusive lower bound on occurredAt' }),
+    Type.Unsafe<string>({
+      ...DateOrDateTime,
+      description: 'Inclusive lower bound on occurredAt (a plain date: that day in the clinic zone)',
+    }),
   ),
-  to: Type.Optional(Type.Unsafe<string>({ ...DateTime, description: 'Exclusive upper bound on occurredAt' })),
+  to: Type.Optional(
+    Type.Unsafe<string>({
+      ...DateOrDateTime,
+      description: 'Exclusive upper bound on occurredAt (a plain date: through that day)',
+    }),
+  ),
   ...PageQueryProps,
 });
 export type ListAuditQuery = Static<typeof ListAuditQuery>;

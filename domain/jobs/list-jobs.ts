@@ -12,6 +12,7 @@ import {
   type JobView,
 } from './job-state.js';
 import type { ListJobsQuery } from './schemas.js';
+import { clinicRangeBound } from '../../lib/time-range.js';
 
 export type ListJobsInput = ListJobsQuery;
 
@@ -34,8 +35,8 @@ export async function listJobs(
     where.push(`h.outcome = 'completed'`);
     if (input.task) add('h.task = ?', input.task);
     if (input.q) add(`h.job_key ilike ?`, `%${input.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    if (input.from) add('h.finished_at >= ?', input.from);
-    if (input.to) add('h.finished_at < ?', input.to);
+    if (input.from) add('h.finished_at >= ?', clinicRangeBound(input.from, 'from'));
+    if (input.to) add('h.finished_at < ?', clinicRangeBound(input.to, 'to'));
     if (after) add('h.id < ?', Number(after[0]));
     const { rows } = await knex.raw(
       `select h.* from job_history h where ${where.join(' and ')} order by h.id desc limit ?`,
@@ -47,8 +48,8 @@ export async function listJobs(
   const filter = jobFilterSql({ state: input.state, task: input.task, q: input.q });
   where.push(...filter.where);
   bindings.push(...filter.bindings);
-  if (input.from) add('j.created_at >= ?', input.from);
-  if (input.to) add('j.created_at < ?', input.to);
+  if (input.from) add('j.created_at >= ?', clinicRangeBound(input.from, 'from'));
+  if (input.to) add('j.created_at < ?', clinicRangeBound(input.to, 'to'));
   if (after) {
     if (!/^\d{1,19}$/.test(String(after[0]))) return { items: [], nextCursor: null };
     where.push('j.id < ?::bigint');

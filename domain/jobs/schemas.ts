@@ -1,6 +1,6 @@
 /** Input shapes of jobs (TypeBox): the domain owns them; the API validates requests with them. */
 import {
-  DateTime,
+  DateOrDateTime,
   PageQueryProps,
   SingleLine,
   StrictObject,
@@ -29,8 +29,8 @@ export const ListJobsQuery = StrictObject({
   state: Type.Optional(StringEnum(JOB_STATES)),
   task: Type.Optional(Task),
   q: Type.Optional(JobSearch),
-  from: Type.Optional(DateTime),
-  to: Type.Optional(DateTime),
+  from: Type.Optional(DateOrDateTime),
+  to: Type.Optional(DateOrDateTime),
   ...PageQueryProps,
 });
 export type ListJobsQuery = Static<typeof ListJobsQuery>;

@@ -5,6 +5,7 @@ import { loadVisibleAppointment } from '../appointments/appointment.js';
 import type { Actor } from '../auth/actor.js';
 import type { PaymentRow, PaymentStatus, RefundRow } from './payment-state.js';
 import type { ListPaymentsQuery } from './schemas.js';
+import { clinicRangeBound } from '../../lib/time-range.js';
 
 export interface AppointmentPayment {
   appointmentId: string;
@@ -53,7 +54,7 @@ export async function getAppointmentPayment(
 export async function listPayments(
   query: ListPaymentsQuery,
 ): Promise<{ items: PaymentRow[]; nextCursor: string | null }> {
-  if (query.from && query.to && new Date(query.from) >= new Date(query.to)) {
+  if (query.from && query.to && clinicRangeBound(query.from, 'from') >= clinicRangeBound(query.to, 'to')) {
     throw new ValidationError('The request is invalid.', [
       { path: '/query/to', message: 'must be after from' },
     ]);
@@ -63,8 +64,8 @@ export async function listPayments(
   const q = knex('payments').select('*', knex.raw('created_at::text as created_at_text'));
   if (query.status) q.where('status', query.status);
   if (query.appointmentId) q.where('appointmentId', query.appointmentId);
-  if (query.from) q.where('createdAt', '>=', new Date(query.from));
-  if (query.to) q.where('createdAt', '<', new Date(query.to));
+  if (query.from) q.where('createdAt', '>=', clinicRangeBound(query.from, 'from'));
+  if (query.to) q.where('createdAt', '<', clinicRangeBound(query.to, 'to'));
   const after = decodeCursor(query.cursor, 2);
   if (after) {
     const [createdAt, id] = after;

@@ -1,6 +1,6 @@
 /** Input shapes of payments (TypeBox): the domain owns them; the API validates requests with them. */
 import {
-  DateTime,
+  DateOrDateTime,
   PageQueryProps,
   StrictObject,
   StringEnum,
@@ -14,7 +14,7 @@ export const ListPaymentsQuery = StrictObject({
   ...PageQueryProps,
   status: Type.Optional(StringEnum(PAYMENT_STATUSES)),
   appointmentId: Type.Optional(Uuid),
-  from: Type.Optional(DateTime),
-  to: Type.Optional(DateTime),
+  from: Type.Optional(DateOrDateTime),
+  to: Type.Optional(DateOrDateTime),
 });
 export type ListPaymentsQuery = Static<typeof ListPaymentsQuery>;
