@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import pg from 'pg';
 import { ensureDatabase, startEmbeddedPostgres } from '../../lib/embedded-postgres.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -134,11 +135,15 @@ describe('npm start as a service (start, Ctrl-C, SIGTERM)', function () {
     const started = await npmStart(dataDir);
     expect((await fetch(`${started.url}/readyz`)).status).to.equal(200);
     expect(statSync(path.join(dataDir, 'database-url')).mode & 0o777).to.equal(0o600);
-    const beats = await query<{ n: number }>(
-      started.databaseUrl,
-      'select count(*)::int as n from worker_heartbeats',
+    // The runner is alive before /readyz answers 200; its first heartbeat row follows a moment later.
+    await waitUntil(
+      async () =>
+        (
+          await query<{ n: number }>(started.databaseUrl, 'select count(*)::int as n from worker_heartbeats')
+        )[0].n > 0,
+      15_000,
+      'the worker heartbeat',
     );
-    expect(beats[0].n).to.be.greaterThan(0);
 
     const env = { ...cleanEnv(dataDir), LOG_LEVEL: 'silent' };
     const stats = await run(process.execPath, ['--import', 'tsx', 'bin/jobs.ts', 'stats', '--json'], {
