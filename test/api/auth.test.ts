@@ -8,6 +8,7 @@ import { createUser, uniqueEmail } from '../helpers/factories.js';
 import { api, errorOf, request, type TestResponse } from '../helpers/http.js';
 import { drainJobs } from '../helpers/jobs.js';
 import type { DeliveredEmail } from '../helpers/smtp.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const anon = api.as();
 const PASSWORD = 'a perfectly fine password';
@@ -324,7 +325,22 @@ describe('auth', () => {
   });
 
   describe('rate limits', () => {
-    it('locks an account after AUTH_RATE_LIMIT_PER_ACCOUNT failed logins (429 + Retry-After), even for the right password', async () => {
+    it('locks an account after AUTH_RATE_LIMIT_PER_ACCOUNT failed logins (429 + Retry-After), even for the right password', async function () {
+      // Attempts are counted in fixed windows that reset at their edge: start with a minute to spare.
+      this.timeout(90_000);
+      const windowSeconds = testContext().config.authLockoutMinutes * 60;
+      await waitUntil(
+        async () => {
+          const { rows } = await testContext().knex.raw(
+            `select extract(epoch from date_bin(make_interval(secs => ?), now(), timestamptz 'epoch')
+               + make_interval(secs => ?) - now())::float as left`,
+            [windowSeconds, windowSeconds],
+          );
+          return (rows as { left: number }[])[0]!.left > 60;
+        },
+        75_000,
+        'a rate-limit window with a minute left',
+      );
       const user = await registerVerifiedPatient();
       const limit = testContext().config.authRateLimitPerAccount;
       for (let i = 0; i < limit; i++)
