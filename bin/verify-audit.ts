@@ -1,6 +1,6 @@
 /**
- * `npm run audit:verify`: recomputes the hash chain of the audit log and reports the first broken
- * link. Exit codes: 0 intact, 1 tampered, 2 could not check (configuration, connection).
+ * `npm run audit:verify`: recomputes the hash chains of the audit log and reports the first broken
+ * link; prints each chain's head (keep them elsewhere to detect removal of the newest rows). Exit codes: 0 intact, 1 tampered, 2 could not check (configuration, connection).
  * Uses DATABASE_URL; when it is unset, the embedded PostgreSQL of a running `npm start`, or else the
  * one under DATA_DIR, started for the check and stopped after it.
  */
@@ -22,11 +22,12 @@ try {
     console.log(
       `audit log intact: ${report.checked} rows, head #${report.headId ?? '-'} ${report.headHash ?? '(empty)'}`,
     );
+    for (const h of report.heads) console.log(`  chain ${h.chain}: head #${h.id} ${h.hash}`);
     code = 0;
   } else {
-    const b = report.broken!;
+    const b = report.broken;
     console.error(
-      `audit log TAMPERED: first broken link at row #${b.id} (${b.reason}); expected ${b.expected}, found ${b.actual}. ` +
+      `audit log TAMPERED: first broken link at row #${b?.id} of chain ${b?.chain} (${b?.reason}); expected ${b?.expected}, found ${b?.actual}. ` +
         `${report.checked} rows before it verified.`,
     );
     code = 1;

@@ -20,12 +20,13 @@ export interface AuditEventRow {
   ip: string | null;
   requestId: string | null;
   details: Record<string, unknown>;
+  chain: number;
   prevHash: string;
   hash: string;
 }
 
 /**
- * Queries the audit log, newest first (by id, which is the chain's order), with filters and keyset
+ * Queries the audit log, newest first (by id, which is each chain's order), with filters and keyset
  * pagination. Looking at the log is itself logged, with the filters used.
  */
 export async function listAuditEvents(actor: Actor, query: ListAuditQuery) {

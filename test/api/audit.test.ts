@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import pg from 'pg';
 import { promisify } from 'node:util';
 import { verifyAuditChain } from '../../domain/audit/verify-chain.js';
 import { testContext } from '../helpers/context.js';
@@ -132,6 +133,82 @@ describe('audit log', function () {
     expect(report.ok, JSON.stringify(report.broken)).to.equal(true);
   });
 
+  it("does not make an audited transaction wait for another connection's uncommitted audit row", async () => {
+    // One chain per backend pid % 16: hold a row uncommitted on one connection, then write on a
+    // connection of another chain; with a single chain the second insert would wait for the COMMIT.
+    const url = testContext().databaseUrl;
+    const holder = new pg.Client({ connectionString: url });
+    const others: pg.Client[] = [];
+    await holder.connect();
+    try {
+      const insert = `insert into audit_events (entity, action, outcome, details, prev_hash, hash)
+                      values ('test', 'chain_probe', 'success', '{}', '', '') returning chain`;
+      await holder.query('begin');
+      const held = (await holder.query(insert)).rows[0].chain;
+      let other: pg.Client | undefined;
+      while (!other) {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        others.push(c);
+        const pid = (await c.query('select pg_backend_pid() as pid')).rows[0].pid;
+        if (pid % 16 !== held) other = c;
+      }
+      await other.query(`set statement_timeout = '2s'`);
+      const written = (await other.query(insert)).rows[0].chain;
+      expect(written).to.not.equal(held);
+      await holder.query('commit');
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await Promise.all([holder, ...others].map((c) => c.end()));
+    }
+    const report = await verifyAuditChain(testContext().knex);
+    expect(report.ok, JSON.stringify(report.broken)).to.equal(true);
+    expect(report.heads.length).to.be.greaterThan(1);
+    expect(report.heads.map((h) => h.id)).to.include(report.headId);
+  });
+
+  it('detects a row removed from the middle of a chain (prev_hash_mismatch in that chain)', async () => {
+    const knex = testContext().knex;
+    const p = await createWalkInPatient();
+    await mapPatient(p.id, doctor.id);
+    for (let i = 0; i < 3; i++)
+      expect((await api.as(doctor.token).get(`/patients/${p.id}/record`)).status).to.equal(200);
+    // A chain with at least one row after the victim, so its successor's link breaks.
+    const { rows } = await knex.raw(
+      `select id, chain from audit_events a
+        where exists (select 1 from audit_events b where b.chain = a.chain and b.id > a.id)
+        order by id desc limit 1`,
+    );
+    const victim = rows[0] as { id: number; chain: number };
+    const saved = (
+      await knex.raw('select row_to_json(a)::text as row from audit_events a where id = ?', [victim.id])
+    ).rows[0].row;
+    await knex.raw('alter table audit_events disable trigger audit_events_append_only_trg');
+    try {
+      await knex('auditEvents').delete().where({ id: victim.id });
+    } finally {
+      await knex.raw('alter table audit_events enable trigger audit_events_append_only_trg');
+    }
+    try {
+      const report = await verifyAuditChain(knex);
+      expect(report.ok).to.equal(false);
+      expect(report.broken).to.include({ chain: victim.chain, reason: 'prev_hash_mismatch' });
+      expect(report.broken?.id).to.be.greaterThan(victim.id);
+    } finally {
+      // Put the row back as it was (the chain trigger would recompute it, so it is off meanwhile).
+      await knex.raw('alter table audit_events disable trigger audit_events_chain_trg');
+      try {
+        await knex.raw(
+          'insert into audit_events overriding system value select (json_populate_record(null::audit_events, ?::json)).*',
+          [saved],
+        );
+      } finally {
+        await knex.raw('alter table audit_events enable trigger audit_events_chain_trg');
+      }
+    }
+    expect((await verifyAuditChain(knex)).ok).to.equal(true);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE from the application (the trigger raises)', async () => {
     const knex = testContext().knex;
     const [row] = await knex('auditEvents').select('id').orderBy('id', 'desc').limit(1);
@@ -158,6 +235,7 @@ describe('audit log', function () {
     const cli = await verifyCli();
     expect(cli.code, cli.out).to.equal(0);
     expect(cli.out).to.contain('intact');
+    expect(cli.out).to.match(/chain \d+: head #\d+ [0-9a-f]{64}/);
 
     const [victim] = await knex('auditEvents').where({ outcome: 'denied' }).orderBy('id').limit(1);
     // A superuser can switch the trigger off; the chain is what still gives them away.

@@ -17,6 +17,7 @@ const present = (e: AuditEventRow): AuditEvent => ({
   ip: e.ip,
   requestId: e.requestId,
   details: e.details,
+  chain: e.chain,
   prevHash: e.prevHash,
   hash: e.hash,
 });

@@ -23,6 +23,8 @@ export const AuditEvent = StrictObject({
   ip: Nullable(Type.String()),
   requestId: Nullable(Type.String()),
   details: Type.Record(Type.String(), Type.Unknown()),
+  /** Which of the log's 16 hash chains the row belongs to (`prevHash` is the previous row of that chain). */
+  chain: Type.Integer({ minimum: 0, maximum: 15 }),
   prevHash: Type.String(),
   hash: Type.String(),
 });
