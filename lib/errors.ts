@@ -123,10 +123,14 @@ export class StorageUnavailableError extends AppError {
     /** What was attempted (`put`, `get`, `delete`, `exists`), for logs. */
     readonly operation: string,
     cause?: unknown,
-    retryAfterSeconds = 5,
+    /**
+     * For a failed write: whether the store may have kept the bytes anyway (the connection dropped
+     * after they went out). `false` only when no connection was ever made (refused, unresolvable).
+     */
+    readonly maybeStored = true,
   ) {
     super(503, 'storage_unavailable', 'File storage is not reachable; try again shortly.', undefined, {
-      'Retry-After': String(retryAfterSeconds),
+      'Retry-After': '5',
     });
     this.cause = cause;
   }

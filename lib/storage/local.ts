@@ -38,8 +38,9 @@ const TRANSIENT_FS_CODES = new Set([
 /** The store's own failure, classified: transient → 503 `storage_unavailable`, else a 500. */
 function fsFailure(operation: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  // A failed put removes its temp file and never renames it into place: nothing is kept.
   if (typeof code === 'string' && TRANSIENT_FS_CODES.has(code))
-    return new StorageUnavailableError(operation, err);
+    return new StorageUnavailableError(operation, err, false);
   return new StorageError(operation, err);
 }
 

@@ -240,8 +240,11 @@ async function storeFile(
   } catch (err) {
     // A failing body (413, client gone) leaves nothing, drivers guarantee that. A failing store
     // (503 storage_unavailable) may have kept the bytes if the connection dropped after they went
-    // out: remove the key, or have it removed once the store is back.
-    if (!(err instanceof AppError) || err instanceof StorageUnavailableError) await discardObject(opts, key);
+    // out: remove the key, or have it removed once the store is back. A refused connection kept
+    // nothing, and needs no removal job.
+    const storeFailed = !(err instanceof AppError) || err instanceof StorageUnavailableError;
+    if (storeFailed && !(err instanceof StorageUnavailableError && !err.maybeStored))
+      await discardObject(opts, key);
     throw err;
   }
   return { key, contentType, ext, size, sha256: hash.digest('hex') };

@@ -53,6 +53,9 @@ const TRANSIENT_S3_ERRORS = new Set([
   'TimeoutError',
 ]);
 
+/** Socket errors raised before a connection exists: nothing can have reached the store. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /**
  * Classifies a failure of an S3 call (after the SDK's own retries): no HTTP answer at all (refused,
  * reset, DNS, socket timeout: Node's `code`, the SDK's `TimeoutError`), a 5xx, a 429 or a
@@ -68,7 +71,11 @@ function s3Failure(operation: string, err: unknown): Error {
     (status !== undefined && (status >= 500 || status === 429)) ||
     TRANSIENT_S3_ERRORS.has(e.name ?? '')
   ) {
-    return new StorageUnavailableError(operation, err);
+    return new StorageUnavailableError(
+      operation,
+      err,
+      !(typeof e.code === 'string' && NEVER_CONNECTED.has(e.code)),
+    );
   }
   return new StorageError(operation, err);
 }
@@ -141,7 +148,7 @@ export class S3Storage implements Storage {
       } catch (err) {
         if (err === bodyError()) throw err;
         // The spool disk failed (full, read-only): the store cannot take the upload now.
-        throw new StorageUnavailableError('put', err);
+        throw new StorageUnavailableError('put', err, false);
       }
       const { size } = await stat(tmp);
       try {

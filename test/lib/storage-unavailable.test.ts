@@ -16,6 +16,7 @@ import { S3Storage } from '../../lib/storage/s3.js';
 import { testContext } from '../helpers/context.js';
 import { createUser, type TestUser } from '../helpers/factories.js';
 import { errorOf, request } from '../helpers/http.js';
+import { jobsFor } from '../helpers/jobs.js';
 import { startS3rver, S3RVER_CREDENTIALS, type LocalS3 } from '../helpers/s3rver.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -84,6 +85,8 @@ describe('object storage unavailable (S3 refusing connections)', () => {
     expect(res.headers.get('retry-after')).to.match(/^\d+$/);
     const rows = await testContext().knex('reports').where({ patientId: patient.patientId });
     expect(rows, 'report rows').to.deep.equal([]);
+    // Refused before a connection existed: nothing can be in the bucket, so no removal job either.
+    expect(await jobsFor(`delete_stored_object:reports/${patient.patientId}/`)).to.deep.equal([]);
 
     await proxy.restore();
     expect(await objects(`reports/${patient.patientId}/`), 'objects left').to.deep.equal([]);
@@ -157,6 +160,9 @@ describe('object storage unavailable (S3 refusing connections)', () => {
       let err: unknown;
       await attempt().catch((e) => (err = e));
       expect(err).to.be.instanceOf(StorageUnavailableError);
+      expect((err as StorageUnavailableError).maybeStored, 'a refused connection stored nothing').to.equal(
+        false,
+      );
       const mapped = toAppError(err);
       expect([mapped.status, mapped.code]).to.deep.equal([503, 'storage_unavailable']);
     }
