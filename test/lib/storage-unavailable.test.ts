@@ -4,14 +4,23 @@
  * 503; a failed upload leaves no row and no object; a thumbnail job fails transiently (retried),
  * without marking the report's thumbnail failed.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { makeReportThumbnail } from '../../domain/reports/make-report-thumbnail.js';
 import { reportKey } from '../../domain/reports/report.js';
-import { isDatabaseUnavailable, StorageUnavailableError, toAppError } from '../../lib/errors.js';
+import {
+  isDatabaseUnavailable,
+  PayloadTooLargeError,
+  StorageUnavailableError,
+  toAppError,
+} from '../../lib/errors.js';
 import { setStorage, StorageError, type Storage } from '../../lib/storage.js';
+import { LocalStorage } from '../../lib/storage/local.js';
 import { S3Storage } from '../../lib/storage/s3.js';
 import { testContext } from '../helpers/context.js';
 import { createUser, type TestUser } from '../helpers/factories.js';
@@ -184,5 +193,33 @@ describe('object storage unavailable (S3 refusing connections)', () => {
     wrongBucket.client.destroy();
     expect(err).to.be.instanceOf(StorageError);
     expect(toAppError(err).status).to.equal(500);
+  });
+
+  it('the local driver: a misconfigured folder is a StorageError (500), a failing upload stream keeps its own error', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'clinicflow-local-'));
+    try {
+      const notAFolder = path.join(dir, 'file');
+      writeFileSync(notAFolder, 'x');
+      const local = new LocalStorage(notAFolder);
+      let err: unknown;
+      await local
+        .put('a/b', Readable.from([Buffer.from('x')]), { contentType: 'text/plain' })
+        .catch((e) => (err = e));
+      expect(err).to.be.instanceOf(StorageError);
+      expect(toAppError(err).status).to.equal(500);
+      const ok = new LocalStorage(dir);
+      const tooLarge = new PayloadTooLargeError();
+      const failing = new Readable({
+        read() {
+          this.destroy(tooLarge);
+        },
+      });
+      err = undefined;
+      await ok.put('a/c', failing, { contentType: 'text/plain' }).catch((e) => (err = e));
+      expect(err).to.equal(tooLarge);
+      expect(await ok.exists('a/c')).to.equal(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
