@@ -114,9 +114,34 @@ export class DatabaseUnavailableError extends AppError {
 }
 
 /**
+ * 503: object storage (the S3 bucket, or the local upload folder's disk) cannot be used right now:
+ * refused or dropped connections, timeouts, S3 5xx/SlowDown, a full or failing disk. Raised only by
+ * the storage drivers, which know the error came from the store; the client should retry.
+ */
+export class StorageUnavailableError extends AppError {
+  constructor(
+    /** What was attempted (`put`, `get`, `delete`, `exists`), for logs. */
+    readonly operation: string,
+    cause?: unknown,
+    /**
+     * For a failed write: whether the store may have kept the bytes anyway (the connection dropped
+     * after they went out). `false` only when no connection was ever made (refused, unresolvable).
+     */
+    readonly maybeStored = true,
+  ) {
+    super(503, 'storage_unavailable', 'File storage is not reachable; try again shortly.', undefined, {
+      'Retry-After': '5',
+    });
+    this.cause = cause;
+  }
+}
+
+/**
  * Whether an error means the database connection is gone rather than a bad statement: refused or
  * dropped connections, SQLSTATE classes 08 (connection exception) and 57P01–57P03 (admin shutdown,
- * crash shutdown, cannot connect now), and knex's pool acquire timeout.
+ * crash shutdown, cannot connect now), and knex's pool acquire timeout. Storage drivers wrap their own
+ * failures ({@link StorageUnavailableError}), so a refused S3 connection never lands here; an AWS SDK
+ * error that slips through anyway is recognised by its `$metadata` and refused.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = (err ?? {}) as {
@@ -125,6 +150,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     message?: string;
     nativeError?: { code?: string };
   };
+  // The AWS SDK's errors (network errors included) carry `$metadata`: never the database's.
+  if (typeof err === 'object' && err !== null && '$metadata' in err) return false;
   const code = e.nativeError?.code ?? e.code;
   if (typeof code === 'string') {
     if (/^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03'].includes(code)) return true;
@@ -238,3 +265,10 @@ export const invalidTransition = (what: string): ErrorSpec =>
 
 export const duplicate = (what: string): ErrorSpec =>
   errorSpec(409, 'duplicate', `A ${what} with these values already exists`);
+
+/** 503 for routes that read or write object storage (uploads, downloads of stored files). */
+export const storageUnavailable: ErrorSpec = errorSpec(
+  503,
+  'storage_unavailable',
+  'File storage (the S3 bucket or the upload folder) cannot be reached; retry after Retry-After seconds',
+);

@@ -1,4 +1,4 @@
-import { toAppError } from '../../lib/errors.js';
+import { StorageUnavailableError, toAppError } from '../../lib/errors.js';
 import type { AppContext } from '../route.js';
 
 /**
@@ -21,6 +21,12 @@ export async function errorHandler(ctx: AppContext, next: () => Promise<unknown>
       ctx.state.log?.error({ err }, 'unhandled error');
     } else if (appErr.code === 'database_unavailable' && err !== appErr) {
       ctx.state.log?.warn({ err: (err as Error)?.message }, 'database unavailable');
+    } else if (appErr instanceof StorageUnavailableError) {
+      const cause = appErr.cause as { message?: string; code?: string; name?: string } | undefined;
+      ctx.state.log?.warn(
+        { operation: appErr.operation, cause: cause?.code ?? cause?.name, err: cause?.message },
+        'storage unavailable',
+      );
     }
     ctx.status = appErr.status;
     if (appErr.headers) ctx.set(appErr.headers);

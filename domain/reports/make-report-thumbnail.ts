@@ -30,7 +30,8 @@ export type ThumbnailOutcome = 'ready' | 'failed' | 'skipped';
  * PDFs are rendered from their first page (domain/reports/render-pdf-page.ts); an encrypted, broken,
  * zero-page or oversized PDF, like an image that cannot be decoded, is recorded as failed with the reason and does not throw, since
  * retrying cannot fix it; the report itself stays downloadable. Storage or database errors throw,
- * so the job is retried.
+ * so the job is retried: a storage outage (`StorageUnavailableError`) leaves the thumbnail `pending`,
+ * never `failed`, and the job's attempts (IMAGE_JOB_ATTEMPTS) outlast a realistic outage.
  */
 export async function makeReportThumbnail(reportId: string): Promise<ThumbnailOutcome> {
   const report = (await db()('reports').where({ id: reportId }).first()) as ReportRow | undefined;

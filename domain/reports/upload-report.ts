@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { commitUpload, IMAGE_JOB_ATTEMPTS } from '../files/commit-upload.js';
 import { discardUnreferencedObject } from '../files/delete-stored-object.js';
 import { assertQuotaRoom, reserveQuota, takeUploadSlot } from '../files/upload-limits.js';
 import type { IncomingMessage } from 'node:http';
 import { addJob } from '../../db/jobs.js';
-import { withTransaction } from '../../db/transaction.js';
 import { ValidationError, type ErrorDetail } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
 import { storage } from '../../lib/storage.js';
@@ -37,8 +37,10 @@ function validateFields(fields: Record<string, string>): { title: string; kind: 
  * Stores an uploaded report for a patient from a multipart body (`file`, `title`, `kind`) and
  * queues its thumbnail. Access, the uploader's hourly limit (429) and the patient's quota (413) are
  * checked before a byte is read, the quota again under a lock once the size is known; the type is
- * decided by the file's content; the row, its audit entry and the thumbnail job commit together. If anything after the
- * upload fails, the stored object is removed again.
+ * decided by the file's content; the object is stored first, then the row, its audit entry and the
+ * thumbnail job commit together (domain/files/commit-upload.ts): a committed report always has its
+ * file, and a failed upload leaves no object (removed, or its removal queued while the store is
+ * away). Object storage away → 503 `storage_unavailable`, and no row.
  */
 export async function uploadReport(
   actor: Actor,
@@ -55,51 +57,54 @@ export async function uploadReport(
     fields: ['title', 'kind'],
     storage: storage(),
     keyFor: () => reportKey(patientId, randomUUID()),
+    discard: discardUnreferencedObject,
   });
+  let title: string;
+  let kind: ReportKind;
   try {
-    const { title, kind } = validateFields(fields);
-    return await withTransaction(async (trx) => {
-      // Re-checked inside the transaction: the patient may have been removed during a long upload.
-      await loadPatientFor(actor, patientId, 'reports', 'write', trx);
-      await reserveQuota(trx, patientId, file.size);
-      const thumbnailStatus = THUMBNAIL_TYPES.includes(file.contentType) ? 'pending' : 'none';
-      const [row] = (await trx('reports')
-        .insert({
-          patientId,
-          title,
-          kind,
-          contentType: file.contentType,
-          size: file.size,
-          sha256: file.sha256,
-          storageKey: file.key,
-          thumbnailStatus,
-          uploadedBy: actor.userId,
-        })
-        .returning('*')) as ReportRow[];
-      if (thumbnailStatus === 'pending') {
-        await addJob(
-          trx,
-          'make_report_thumbnail',
-          { reportId: row.id },
-          { jobKey: `make_report_thumbnail:${row.id}`, maxAttempts: 5 },
-        );
-      }
-      await recordAudit(
-        actor,
-        {
-          entity: 'report',
-          entityId: row.id,
-          action: 'create',
-          outcome: 'success',
-          patientId,
-          details: { kind, contentType: file.contentType, size: file.size },
-        },
-        trx,
-      );
-      return row;
-    });
+    ({ title, kind } = validateFields(fields));
   } catch (err) {
     await discardUnreferencedObject(file.key);
     throw err;
   }
+  return commitUpload(file.key, async (trx) => {
+    // Re-checked inside the transaction: the patient may have been removed during a long upload.
+    await loadPatientFor(actor, patientId, 'reports', 'write', trx);
+    await reserveQuota(trx, patientId, file.size);
+    const thumbnailStatus = THUMBNAIL_TYPES.includes(file.contentType) ? 'pending' : 'none';
+    const [row] = (await trx('reports')
+      .insert({
+        patientId,
+        title,
+        kind,
+        contentType: file.contentType,
+        size: file.size,
+        sha256: file.sha256,
+        storageKey: file.key,
+        thumbnailStatus,
+        uploadedBy: actor.userId,
+      })
+      .returning('*')) as ReportRow[];
+    if (thumbnailStatus === 'pending') {
+      await addJob(
+        trx,
+        'make_report_thumbnail',
+        { reportId: row.id },
+        { jobKey: `make_report_thumbnail:${row.id}`, maxAttempts: IMAGE_JOB_ATTEMPTS },
+      );
+    }
+    await recordAudit(
+      actor,
+      {
+        entity: 'report',
+        entityId: row.id,
+        action: 'create',
+        outcome: 'success',
+        patientId,
+        details: { kind, contentType: file.contentType, size: file.size },
+      },
+      trx,
+    );
+    return row;
+  });
 }

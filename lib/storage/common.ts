@@ -1,5 +1,8 @@
-/** The storage interface and the key rules every driver shares. */
-import type { Readable } from 'node:stream';
+/** The storage interface, its errors and the key rules every driver shares. */
+import { PassThrough, type Readable } from 'node:stream';
+import { StorageUnavailableError } from '../errors.js';
+
+export { StorageUnavailableError };
 
 export interface PutOptions {
   contentType: string;
@@ -15,7 +18,13 @@ export interface SignedUrlOptions {
   contentType: string;
 }
 
-/** A flat key → bytes store. Every method is safe to retry. */
+/**
+ * A flat key → bytes store. Every method is safe to retry. Drivers report the store's own failures
+ * as {@link StorageUnavailableError} (503: unreachable, timing out, overloaded, disk full; retrying
+ * later can work) or {@link StorageError} (500: misconfigured bucket, credentials, permissions), and
+ * pass a failing `put` body's own error through unchanged (a 413, a client that went away). So no
+ * caller ever has to guess from a bare `ECONNREFUSED` whether the database or the store is gone.
+ */
 export interface Storage {
   /** `local` or `s3`, for logs and docs. */
   readonly driver: string;
@@ -39,6 +48,46 @@ export class StorageNotFoundError extends Error {
     super(`storage object ${key} does not exist`);
     this.name = 'StorageNotFoundError';
   }
+}
+
+/** A store failure that retrying will not fix (S3 `AccessDenied`, `NoSuchBucket`; a local `EACCES`). */
+export class StorageError extends Error {
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`storage ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'StorageError';
+  }
+}
+
+/**
+ * Remembers the first error `body` emits, so a driver can tell a failing upload stream (the
+ * caller's error, passed through) from a failing store (wrapped) when both surface as one rejection.
+ */
+export function watchBody(body: Readable): () => unknown {
+  let failed: unknown;
+  body.once('error', (err) => {
+    failed ??= err;
+  });
+  return () => failed;
+}
+
+/**
+ * A stream of the object's bytes whose errors (a connection cut mid-download, a disk read error)
+ * come out translated by `translate`; destroying it (a consumer that stops early) releases the
+ * source, so no socket or file handle is left open.
+ */
+export function translateStreamErrors(source: Readable, translate: (err: unknown) => Error): Readable {
+  const out = new PassThrough();
+  source.once('error', (err) => out.destroy(translate(err)));
+  out.once('close', () => {
+    if (!source.destroyed) source.destroy();
+  });
+  source.pipe(out);
+  return out;
 }
 
 // Segments of letters, digits, `_`, `-` and `.` (never `.` or `..` alone), joined by `/`.

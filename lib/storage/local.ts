@@ -4,7 +4,45 @@ import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertValidKey, StorageNotFoundError, type PutOptions, type Storage } from './common.js';
+import {
+  assertValidKey,
+  StorageError,
+  StorageNotFoundError,
+  StorageUnavailableError,
+  translateStreamErrors,
+  watchBody,
+  type PutOptions,
+  type Storage,
+} from './common.js';
+
+/**
+ * File-system errors that a retry later can get past: a full disk or quota, a failing or
+ * read-only (remounted after errors) device, a network mount that is away, too many open files.
+ * Anything else (EACCES, ENOTDIR…) is a misconfiguration and stays a 500.
+ */
+const TRANSIENT_FS_CODES = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'EIO',
+  'EROFS',
+  'ESTALE',
+  'ETIMEDOUT',
+  'EHOSTDOWN',
+  'ENOTCONN',
+  'EMFILE',
+  'ENFILE',
+  'EAGAIN',
+  'EBUSY',
+]);
+
+/** The store's own failure, classified: transient → 503 `storage_unavailable`, else a 500. */
+function fsFailure(operation: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  // A failed put removes its temp file and never renames it into place: nothing is kept.
+  if (typeof code === 'string' && TRANSIENT_FS_CODES.has(code))
+    return new StorageUnavailableError(operation, err, false);
+  return new StorageError(operation, err);
+}
 
 /**
  * Stores objects as files under one folder (`STORAGE_DIR`). Writes go to a temp file next to the
@@ -30,20 +68,24 @@ export class LocalStorage implements Storage {
 
   async put(key: string, body: Readable, _opts: PutOptions): Promise<{ size: number }> {
     const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
+    const bodyError = watchBody(body);
     const tmp = path.join(
       path.dirname(target),
       `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
     );
     try {
+      await mkdir(path.dirname(target), { recursive: true });
       const out = createWriteStream(tmp, { flags: 'wx', mode: 0o640 });
       await pipeline(body, out);
       const { size } = await stat(tmp);
       await rename(tmp, target);
       return { size };
     } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
+      await rm(tmp, { force: true }).catch(() => undefined);
+      body.destroy();
+      // The upload stream's own failure (413, client gone) is the caller's; the rest is the disk's.
+      if (err === bodyError()) throw err;
+      throw fsFailure('put', err);
     }
   }
 
@@ -52,27 +94,29 @@ export class LocalStorage implements Storage {
     try {
       // Opening first turns a missing file into a clean error instead of a failed stream mid-response.
       const handle = await open(file, 'r');
-      return handle.createReadStream();
+      return translateStreamErrors(handle.createReadStream(), (err) => fsFailure('get', err));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageNotFoundError(key);
-      throw err;
+      throw fsFailure('get', err);
     }
   }
 
   async delete(key: string): Promise<void> {
+    const file = this.pathOf(key);
     try {
-      await unlink(this.pathOf(key));
+      await unlink(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsFailure('delete', err);
     }
   }
 
   async exists(key: string): Promise<boolean> {
+    const file = this.pathOf(key);
     try {
-      return (await stat(this.pathOf(key))).isFile();
+      return (await stat(file)).isFile();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
+      throw fsFailure('exists', err);
     }
   }
 }

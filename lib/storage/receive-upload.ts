@@ -3,7 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { fileTypeFromBuffer } from 'file-type';
-import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import {
+  AppError,
+  PayloadTooLargeError,
+  StorageUnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
 import type { Storage } from './common.js';
 
 /** How many leading bytes are sniffed for the real file type (file-type reads at most this many). */
@@ -23,6 +29,13 @@ export interface ReceiveUploadOptions {
   storage: Storage;
   /** The server-generated key the file is stored under, given its detected type. */
   keyFor: (detected: { contentType: string; ext: string }) => string;
+  /**
+   * Removes an object the upload may have left: one stored before the request failed, or one the
+   * store may have kept although `put` failed (the connection dropped after the bytes went out).
+   * Never throws. (Default: `storage.delete`, errors ignored; the domain passes a version that
+   * queues a retrying job when the store is away.)
+   */
+  discard?: (key: string) => Promise<void>;
 }
 
 export interface ReceivedFile {
@@ -47,8 +60,10 @@ export interface ReceivedUpload {
  * the stream's own chunks, so memory stays flat whatever the client sends.
  *
  * Throws 415 for a body that is not multipart or a file of another type, 413 above `maxBytes`,
- * 400 for a missing file, extra files or unknown fields. On any error no object is left behind
- * and the rest of the request body is discarded (or the connection closed when it keeps coming).
+ * 400 for a missing file, extra files or unknown fields, 503 `storage_unavailable` when the store
+ * cannot take the file. On any error no object is left behind (or its removal is queued, through
+ * `discard`) and the rest of the request body is discarded (or the connection closed when it keeps
+ * coming).
  */
 export async function receiveUpload(
   req: IncomingMessage,
@@ -146,7 +161,7 @@ export async function receiveUpload(
     req.unpipe(parser);
     parser.destroy();
     discard(req, opts.maxBytes);
-    if (file) await opts.storage.delete(file.key);
+    if (file) await discardObject(opts, file.key);
     throw firstError;
   }
   return { fields, file: file! };
@@ -154,6 +169,12 @@ export async function receiveUpload(
 
 const tooLarge = (maxBytes: number) =>
   new PayloadTooLargeError(`The file is larger than the limit of ${Math.floor(maxBytes / 1024)} KB.`);
+
+/** Removes a possibly stored object without ever replacing the request's own error. */
+async function discardObject(opts: ReceiveUploadOptions, key: string): Promise<void> {
+  const remove = opts.discard ?? ((k: string) => opts.storage.delete(k));
+  await remove(key).catch(() => undefined);
+}
 
 /**
  * Reads and drops the rest of a request we have already answered, so the client sees the response
@@ -214,6 +235,17 @@ async function storeFile(
     if (stream.truncated) throw tooLarge(opts.maxBytes);
   }
   const key = opts.keyFor({ contentType, ext });
-  await opts.storage.put(key, Readable.from(body(), { objectMode: false }), { contentType });
+  try {
+    await opts.storage.put(key, Readable.from(body(), { objectMode: false }), { contentType });
+  } catch (err) {
+    // A failing body (413, client gone) leaves nothing, drivers guarantee that. A failing store
+    // (503 storage_unavailable) may have kept the bytes if the connection dropped after they went
+    // out: remove the key, or have it removed once the store is back. A refused connection kept
+    // nothing, and needs no removal job.
+    const storeFailed = !(err instanceof AppError) || err instanceof StorageUnavailableError;
+    if (storeFailed && !(err instanceof StorageUnavailableError && !err.maybeStored))
+      await discardObject(opts, key);
+    throw err;
+  }
   return { key, contentType, ext, size, sha256: hash.digest('hex') };
 }

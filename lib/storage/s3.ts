@@ -17,7 +17,11 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config.js';
 import {
   assertValidKey,
+  StorageError,
   StorageNotFoundError,
+  StorageUnavailableError,
+  translateStreamErrors,
+  watchBody,
   type PutOptions,
   type SignedUrlOptions,
   type Storage,
@@ -26,10 +30,63 @@ import {
 
 export type S3Settings = NonNullable<Config['s3']>;
 
+interface SdkError {
+  name?: string;
+  code?: unknown;
+  $metadata?: { httpStatusCode?: number };
+}
+
 const isNotFound = (err: unknown): boolean => {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const e = err as SdkError | undefined;
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 };
+
+/** S3 error names that mean "busy or slow, try again", whatever the status code says. */
+const TRANSIENT_S3_ERRORS = new Set([
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TimeoutError',
+]);
+
+/** Socket errors raised before a connection exists: nothing can have reached the store. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Classifies a failure of an S3 call (after the SDK's own retries): no HTTP answer at all (refused,
+ * reset, DNS, socket timeout: Node's `code`, the SDK's `TimeoutError`), a 5xx, a 429 or a
+ * SlowDown-like name → 503 `storage_unavailable`; any other answer (403 AccessDenied, NoSuchBucket,
+ * a bad signature) is a configuration problem → {@link StorageError}, a 500 with its cause logged.
+ */
+function s3Failure(operation: string, err: unknown): Error {
+  const e = (err ?? {}) as SdkError;
+  const status = e.$metadata?.httpStatusCode;
+  const transport = status === undefined && (typeof e.code === 'string' || e.name === 'TimeoutError');
+  if (
+    transport ||
+    (status !== undefined && (status >= 500 || status === 429)) ||
+    TRANSIENT_S3_ERRORS.has(e.name ?? '')
+  ) {
+    return new StorageUnavailableError(
+      operation,
+      err,
+      !(typeof e.code === 'string' && NEVER_CONNECTED.has(e.code)),
+    );
+  }
+  return new StorageError(operation, err);
+}
+
+const quiet = () => undefined;
+const QUIET = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
+
+/** Connecting to the store gives up after this long (a blackholed endpoint, not only a refused one). */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** A request whose socket stays silent this long fails (a store that accepts but never answers). */
+const SOCKET_TIMEOUT_MS = 30_000;
 
 /**
  * Stores objects in an S3 bucket or an S3-compatible store (MinIO, Ceph, s3rver) via
@@ -53,57 +110,80 @@ export class S3Storage implements Storage {
       forcePathStyle: settings.forcePathStyle,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Without these a store that stops answering holds uploads and thumbnail jobs forever.
+      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: SOCKET_TIMEOUT_MS },
+      // The SDK otherwise prints to the console ("error … in a non-retryable streaming request");
+      // every failure is classified here and logged, with its context, by whoever catches it.
+      logger: QUIET,
       ...clientOptions,
     });
   }
 
   async put(key: string, body: Readable, opts: PutOptions): Promise<{ size: number }> {
     assertValidKey(key);
+    const bodyError = watchBody(body);
     if (opts.contentLength !== undefined) {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: opts.contentLength,
-          ContentType: opts.contentType,
-        }),
-      );
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentLength: opts.contentLength,
+            ContentType: opts.contentType,
+          }),
+        );
+      } catch (err) {
+        if (err === bodyError()) throw err;
+        throw s3Failure('put', err);
+      }
       return { size: opts.contentLength };
     }
     // A single PutObject needs the length up front; spooling to a temp file keeps memory flat and
     // means an aborted upload never reaches the bucket at all.
     const tmp = path.join(os.tmpdir(), `clinicflow-s3-${randomBytes(8).toString('hex')}`);
     try {
-      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      try {
+        await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      } catch (err) {
+        if (err === bodyError()) throw err;
+        // The spool disk failed (full, read-only): the store cannot take the upload now.
+        throw new StorageUnavailableError('put', err, false);
+      }
       const { size } = await stat(tmp);
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: createReadStream(tmp),
-          ContentLength: size,
-          ContentType: opts.contentType,
-        }),
-      );
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: createReadStream(tmp),
+            ContentLength: size,
+            ContentType: opts.contentType,
+          }),
+        );
+      } catch (err) {
+        throw s3Failure('put', err);
+      }
       return { size };
     } finally {
-      await rm(tmp, { force: true });
+      await rm(tmp, { force: true }).catch(() => undefined);
     }
   }
 
   async get(key: string): Promise<Readable> {
     assertValidKey(key);
+    let res;
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (!res.Body) throw new StorageNotFoundError(key);
-      return res.Body instanceof Readable
-        ? res.Body
-        : Readable.fromWeb(res.Body.transformToWebStream() as never);
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (err) {
       if (isNotFound(err)) throw new StorageNotFoundError(key);
-      throw err;
+      throw s3Failure('get', err);
     }
+    if (!res.Body) throw new StorageNotFoundError(key);
+    const body =
+      res.Body instanceof Readable ? res.Body : Readable.fromWeb(res.Body.transformToWebStream() as never);
+    // A connection cut mid-download fails the stream: as a storage failure, not a bare ECONNRESET.
+    return translateStreamErrors(body, (err) => s3Failure('get', err));
   }
 
   async delete(key: string): Promise<void> {
@@ -111,7 +191,7 @@ export class S3Storage implements Storage {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isNotFound(err)) throw s3Failure('delete', err);
     }
   }
 
@@ -122,7 +202,7 @@ export class S3Storage implements Storage {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      throw err;
+      throw s3Failure('exists', err);
     }
   }
 

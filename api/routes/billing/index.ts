@@ -10,7 +10,13 @@ import {
 } from '../../../domain/billing/schemas.js';
 import { updateInvoice } from '../../../domain/billing/update-invoice.js';
 import { voidInvoice } from '../../../domain/billing/void-invoice.js';
-import { duplicate, errorSpec, invalidTransition, notFound } from '../../../lib/errors.js';
+import {
+  duplicate,
+  errorSpec,
+  invalidTransition,
+  notFound,
+  storageUnavailable,
+} from '../../../lib/errors.js';
 import { IdParams } from '../../../lib/schema.js';
 import { contentDisposition } from '../../../lib/storage.js';
 import { defineRoutes, route } from '../../route.js';
@@ -137,7 +143,7 @@ export const billingRoutes = defineRoutes([
     access: readers,
     params: IdParams,
     responseContentType: 'application/pdf',
-    errors: [pdfPending, pdfFailed],
+    errors: [pdfPending, pdfFailed, storageUnavailable],
     handler: async (ctx) => {
       const pdf = await openInvoicePdf(ctx.state.actor, ctx.state.params.id);
       ctx.status = 200;

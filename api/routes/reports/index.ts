@@ -1,4 +1,4 @@
-import { errorSpec } from '../../../lib/errors.js';
+import { errorSpec, storageUnavailable } from '../../../lib/errors.js';
 import { openAvatar } from '../../../domain/avatars/open-avatar.js';
 import { uploadAvatar } from '../../../domain/avatars/upload-avatar.js';
 import { deleteReport } from '../../../domain/reports/delete-report.js';
@@ -56,6 +56,7 @@ export const reportsRoutes = defineRoutes([
       ),
       errorSpec(415, 'unsupported_media_type', 'The file type (by content) is not accepted'),
       errorSpec(429, 'rate_limited', 'Too many uploads this hour (UPLOAD_RATE_LIMIT_PER_HOUR)'),
+      storageUnavailable,
     ],
     operationId: 'uploadReport',
     summary: 'Upload a report for a patient (multipart: file, title, kind); the type is checked by content',
@@ -99,6 +100,7 @@ export const reportsRoutes = defineRoutes([
     path: '/reports/:id/file',
     errors: [
       errorSpec(302, 'redirect', 'Files in S3: a redirect to a short-lived presigned URL (Location header)'),
+      storageUnavailable,
     ],
     operationId: 'downloadReport',
     summary: "Download a report's file (as an attachment; S3 storage answers 302 to a 60-second signed URL)",
@@ -111,6 +113,7 @@ export const reportsRoutes = defineRoutes([
   route({
     method: 'GET',
     path: '/reports/:id/thumbnail',
+    errors: [storageUnavailable],
     operationId: 'downloadReportThumbnail',
     summary:
       "Download a report's thumbnail (WebP, at most 320 px); a placeholder until one exists or when rendering failed",
@@ -140,6 +143,7 @@ export const reportsRoutes = defineRoutes([
       errorSpec(413, 'payload_too_large', 'The upload is larger than allowed'),
       errorSpec(415, 'unsupported_media_type', 'The file type (by content) is not accepted'),
       errorSpec(429, 'rate_limited', 'Too many uploads this hour (UPLOAD_RATE_LIMIT_PER_HOUR)'),
+      storageUnavailable,
     ],
     operationId: 'uploadAvatar',
     summary: 'Upload a profile picture (multipart image); a job resizes it and sets avatarUrl',
@@ -154,6 +158,7 @@ export const reportsRoutes = defineRoutes([
   route({
     method: 'GET',
     path: '/users/:id/avatar',
+    errors: [storageUnavailable],
     operationId: 'getAvatar',
     summary: "A user's avatar (256 × 256 WebP), the target of their avatarUrl",
     tags: ['users'],
