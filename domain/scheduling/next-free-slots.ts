@@ -6,10 +6,10 @@ import type { Knex } from 'knex';
 import { db } from '../../db/knex.js';
 import { decodeCursor, encodeCursor } from '../../db/pagination.js';
 import { ValidationError } from '../../lib/errors.js';
-import type { Availability } from './availability.js';
+import { type CachedDoctor, doctorScheduleCache } from './doctor-cache.js';
 import { availabilityFromRow, type AvailabilityRow } from './doctor-availability.js';
 import { LIVE_STATUSES } from './free-slots.js';
-import { type BusyInterval, MAX_SLOT_RANGE_DAYS, computeFreeSlotStarts } from './slots.js';
+import { MAX_SLOT_RANGE_DAYS, freeSlotStarts, prepareSlotPlan } from './slots.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -34,72 +34,95 @@ export interface DoctorSlot {
   endsAt: Date;
 }
 
-interface Doctor {
-  id: string;
-  availability: Availability;
-}
+/** Key of a specialization's list in the cache ("every doctor" cannot collide with a name). */
+const directoryKey = (specialization: string | undefined) =>
+  specialization === undefined ? '*' : `=${specialization}`;
 
 /**
- * Reads the doctors (with availability) and the live appointments that can block a slot starting in
- * `[lo, hi)`, for all doctors in one statement. `ids` narrows the doctors on later stretches.
+ * The bookable doctors (active, with stored hours) of a specialization, or all of them, with their
+ * parsed availability: from the process's cache (domain/scheduling/doctor-cache.ts) when it holds
+ * the list, else read in one statement and kept.
  */
-async function readSchedules(
+async function bookableDoctors(
   knex: Knex,
-  q: { specialization?: string; ids?: string[] },
-  lo: Date,
-  hi: Date,
-): Promise<{ doctors: Doctor[]; busy: Map<string, BusyInterval[]> }> {
+  specialization: string | undefined,
+): Promise<readonly CachedDoctor[]> {
+  const cache = doctorScheduleCache();
+  const key = directoryKey(specialization);
+  const hit = cache.directory(key);
+  if (hit) return hit;
+  const epoch = cache.epoch;
   const { rows } = await knex.raw(
-    `with docs as (
-       select d.id, d.time_zone as "timeZone",
-              a.slot_minutes as "slotMinutes", a.buffer_minutes as "bufferMinutes",
-              a.min_notice_minutes as "minNoticeMinutes", a.horizon_days as "horizonDays",
-              a.weekly, a.overrides
-         from doctors d
-         join users u on u.id = d.id and u.role = 'doctor' and u.status = 'active'
-         join doctor_availability a on a.doctor_id = d.id
-        where (?::text is null or lower(d.specialization) = lower(?::text))
-          and (?::uuid[] is null or d.id = any(?::uuid[]))
-     ), near as materialized (
-       -- One scan of appointments_live_time_idx for all doctors, widened by the largest buffer
-       -- and slot of these doctors: a superset of what can block a slot starting in [lo, hi)
-       -- (computeFreeSlots tests each candidate exactly).
-       select ap.doctor_id, ap.starts_at, ap.ends_at, ap.buffer_minutes
-         from appointments ap
-        where ap.status in (${LIVE_STATUSES.map((s) => `'${s}'`).join(', ')})
-          and tstzrange(ap.starts_at, add_minutes(ap.ends_at, ap.buffer_minutes), '[)')
-              && tstzrange(add_minutes(?::timestamptz, -(select coalesce(max("bufferMinutes"), 0) from docs)),
-                           add_minutes(?::timestamptz, (select coalesce(max("slotMinutes" + "bufferMinutes"), 0) from docs)),
-                           '[)')
-     ), busy as (
-       select doctor_id, json_agg(json_build_array((extract(epoch from starts_at) * 1000)::float8,
-                                                   (extract(epoch from ends_at) * 1000)::float8,
-                                                   buffer_minutes)) as intervals
-         from near group by doctor_id
-     )
-     select docs.*, busy.intervals as busy from docs left join busy on busy.doctor_id = docs.id`,
-    [q.specialization ?? null, q.specialization ?? null, q.ids ?? null, q.ids ?? null, lo, hi],
+    `select d.id, d.time_zone as "timeZone",
+            a.slot_minutes as "slotMinutes", a.buffer_minutes as "bufferMinutes",
+            a.min_notice_minutes as "minNoticeMinutes", a.horizon_days as "horizonDays",
+            a.weekly, a.overrides
+       from doctors d
+       join users u on u.id = d.id and u.role = 'doctor' and u.status = 'active'
+       join doctor_availability a on a.doctor_id = d.id
+      where (?::text is null or lower(d.specialization) = lower(?::text))
+      order by d.id`,
+    [specialization ?? null, specialization ?? null],
   );
-  const doctors: Doctor[] = [];
-  const busy = new Map<string, BusyInterval[]>();
-  for (const row of rows as (AvailabilityRow & {
-    id: string;
-    timeZone: string;
-    busy: number[][] | null;
-  })[]) {
-    const availability = availabilityFromRow(row, row.timeZone);
-    doctors.push({ id: row.id, availability });
-    // As in loadDoctorSchedule: a stored buffer above the current one lengthens the busy interval.
-    busy.set(
-      row.id,
-      (row.busy ?? []).map(([s, e, b]) => ({
-        startsAt: new Date(s),
-        endsAt: new Date(e + Math.max(0, b - availability.bufferMinutes) * MINUTE_MS),
-      })),
-    );
-  }
-  return { doctors, busy };
+  const doctors = (rows as (AvailabilityRow & { id: string; timeZone: string })[]).map((row) => ({
+    id: row.id,
+    timeZone: row.timeZone,
+    plan: prepareSlotPlan(availabilityFromRow(row, row.timeZone)),
+  }));
+  cache.storeDirectory(key, doctors, epoch);
+  return doctors;
 }
+
+/** Text of {@link readBusy}'s statement, prepared once per connection under one name. */
+const NEAR_SQL = `select ap.doctor_id, (extract(epoch from ap.starts_at) * 1000)::float8,
+                         (extract(epoch from ap.ends_at) * 1000)::float8, ap.buffer_minutes
+                    from appointments ap
+                   where ap.status in (${LIVE_STATUSES.map((s) => `'${s}'`).join(', ')})
+                     and tstzrange(ap.starts_at, add_minutes(ap.ends_at, ap.buffer_minutes), '[)')
+                         && tstzrange(add_minutes(?::timestamptz, -?::int), add_minutes(?::timestamptz, ?::int), '[)')
+                     and (?::uuid[] is null or ap.doctor_id = any(?::uuid[]))`;
+
+/**
+ * The live appointments that can block a slot starting in `[lo, hi)` for any of `doctors`, as busy
+ * intervals (flat `[start, end, …]` pairs, ms) per doctor id, in one scan of
+ * appointments_live_time_idx: the stretch widened by the largest buffer and slot of these doctors,
+ * a superset of what matters (freeSlotStarts tests each candidate exactly). As in
+ * loadDoctorSchedule, a stored buffer above the doctor's current one lengthens the interval.
+ * `narrow`: only these doctors' rows (a specialization's few doctors out of many).
+ */
+async function readBusy(
+  knex: Knex,
+  doctors: readonly CachedDoctor[],
+  byId: ReadonlyMap<string, CachedDoctor>,
+  narrow: boolean,
+  lo: number,
+  hi: number,
+): Promise<Map<string, number[]>> {
+  let maxBuffer = 0;
+  let maxReach = 0;
+  for (const d of doctors) {
+    const a = d.plan.availability;
+    maxBuffer = Math.max(maxBuffer, a.bufferMinutes);
+    maxReach = Math.max(maxReach, a.slotMinutes + a.bufferMinutes);
+  }
+  const ids = narrow ? doctors.map((d) => d.id) : null;
+  const { rows } = (await knex
+    .raw(NEAR_SQL, [new Date(lo), maxBuffer, new Date(hi), maxReach, ids, ids])
+    .options({ name: 'clinicflow_near_busy_v1', rowMode: 'array' })) as {
+    rows: [string, number, number, number][];
+  };
+  const busy = new Map<string, number[]>();
+  for (const [doctorId, s, e, buffer] of rows) {
+    const d = byId.get(doctorId);
+    if (!d) continue;
+    let list = busy.get(doctorId);
+    if (!list) busy.set(doctorId, (list = []));
+    list.push(s, e + Math.max(0, buffer - d.plan.availability.bufferMinutes) * MINUTE_MS);
+  }
+  return busy;
+}
+
+const NO_BUSY: readonly number[] = [];
 
 /**
  * The first `limit` free slots starting in `[from, to)` across the doctors, ordered by start and
@@ -142,32 +165,28 @@ export async function listNextFreeSlots(
   // Slots at the cursor's instant are included again (other doctors may follow at that instant).
   let lo = Math.max(from.getTime(), after?.t ?? -Infinity);
   const end = to.getTime();
+  const nowMs = now.getTime();
   const found: DoctorSlot[] = [];
   let span = FIRST_SPAN_MS;
-  let doctors: Doctor[] | undefined;
-  while (lo < end && found.length <= limit) {
+  const doctors = lo < end ? await bookableDoctors(db(), query.specialization) : [];
+  const byId = new Map(doctors.map((d) => [d.id, d]));
+  // A specialization's doctors are a few of many: their rows only. Every doctor: no filter.
+  const narrow = query.specialization !== undefined;
+  while (doctors.length && lo < end && found.length <= limit) {
     const hi = Math.min(end, lo + span);
-    const read = await readSchedules(
-      db(),
-      { specialization: query.specialization, ids: doctors?.map((d) => d.id) },
-      new Date(lo),
-      new Date(hi),
-    );
-    doctors ??= read.doctors;
-    if (!doctors.length) break;
+    const busy = await readBusy(db(), doctors, byId, narrow, lo, hi);
     const stretch: { doctorId: string; t: number; slotMs: number }[] = [];
-    for (const d of read.doctors) {
-      const starts = computeFreeSlotStarts({
-        availability: d.availability,
-        from: new Date(lo),
-        to: new Date(hi),
-        now,
-        busy: read.busy.get(d.id) ?? [],
+    for (const d of doctors) {
+      const starts = freeSlotStarts(d.plan, {
+        fromMs: lo,
+        toMs: hi,
+        nowMs,
+        busy: busy.get(d.id) ?? NO_BUSY,
         // A doctor's slots past a page's worth cannot make it into the page (one more: the slot at
         // the cursor's instant, which the cursor may exclude).
         limit: limit + 2,
       });
-      const slotMs = d.availability.slotMinutes * MINUTE_MS;
+      const slotMs = d.plan.availability.slotMinutes * MINUTE_MS;
       for (const t of starts) {
         if (after && (t < after.t || (t === after.t && d.id <= after.doctorId))) continue;
         stretch.push({ doctorId: d.id, t, slotMs });
