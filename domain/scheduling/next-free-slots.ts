@@ -60,8 +60,7 @@ async function bookableDoctors(
        from doctors d
        join users u on u.id = d.id and u.role = 'doctor' and u.status = 'active'
        join doctor_availability a on a.doctor_id = d.id
-      where (?::text is null or lower(d.specialization) = lower(?::text))
-      order by d.id`,
+      where (?::text is null or lower(d.specialization) = lower(?::text))`,
     [specialization ?? null, specialization ?? null],
   );
   const doctors = (rows as (AvailabilityRow & { id: string; timeZone: string })[]).map((row) => ({
@@ -69,6 +68,8 @@ async function bookableDoctors(
     timeZone: row.timeZone,
     plan: prepareSlotPlan(availabilityFromRow(row, row.timeZone)),
   }));
+  // In id order: the search breaks ties between doctors by id, in this order.
+  doctors.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   cache.storeDirectory(key, doctors, epoch);
   return doctors;
 }
@@ -124,6 +125,56 @@ async function readBusy(
 
 const NO_BUSY: readonly number[] = [];
 
+/** The earliest slot start in `[lo, end)` of any doctor's grid, appointments aside (Infinity: none). */
+function firstGridStart(doctors: readonly CachedDoctor[], lo: number, end: number, nowMs: number): number {
+  let first = Infinity;
+  for (const d of doctors) {
+    const [t] = freeSlotStarts(d.plan, { fromMs: lo, toMs: end, nowMs, busy: NO_BUSY, limit: 1 });
+    if (t !== undefined && t < first) first = t;
+  }
+  return first;
+}
+
+/**
+ * Calls `emit(list index, value)` for the `count` smallest values of ascending `lists`, smallest
+ * first, ties in list order (the doctors are in id order, which is how ties are paged): a binary
+ * heap of the lists' heads.
+ */
+function mergeByStart(lists: number[][], count: number, emit: (list: number, value: number) => void): void {
+  const pos = new Array<number>(lists.length).fill(0);
+  const heap: number[] = [];
+  const less = (x: number, y: number) => {
+    const a = lists[x]![pos[x]!]!;
+    const b = lists[y]![pos[y]!]!;
+    return a < b || (a === b && x < y);
+  };
+  const down = (from: number) => {
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (let i = 0; i < lists.length; i++) if (lists[i]!.length) heap.push(i);
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+  for (let n = 0; n < count && heap.length; n++) {
+    const top = heap[0]!;
+    emit(top, lists[top]![pos[top]!]!);
+    pos[top] = pos[top]! + 1;
+    if (pos[top]! >= lists[top]!.length) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+    }
+    down(0);
+  }
+}
+
 /**
  * The first `limit` free slots starting in `[from, to)` across the doctors, ordered by start and
  * then doctor id, with a cursor for the next page.
@@ -131,7 +182,8 @@ const NO_BUSY: readonly number[] = [];
  * Each doctor's slots come from computeFreeSlots (their own zone, hours, notice, buffers, horizon,
  * appointments), the same rules booking checks. The search reads everything it needs in one
  * statement for the first four hours after the page's start, and only when that stretch holds
- * fewer than a page, one more statement per wider stretch (×4 each time: 16 h, 64 h, …), so a page
+ * fewer than a page, one more statement per wider stretch (×4 each time: 16 h, 64 h, …; after a
+ * stretch where nobody was free, from the next start any grid offers, 4 h again), so a page
  * usually costs one or two round trips, never one per doctor.
  */
 export async function listNextFreeSlots(
@@ -175,7 +227,9 @@ export async function listNextFreeSlots(
   while (doctors.length && lo < end && found.length <= limit) {
     const hi = Math.min(end, lo + span);
     const busy = await readBusy(db(), doctors, byId, narrow, lo, hi);
-    const stretch: { doctorId: string; t: number; slotMs: number }[] = [];
+    // Each doctor's free starts of the stretch, ascending, past the cursor.
+    const lists: number[][] = [];
+    const owners: CachedDoctor[] = [];
     for (const d of doctors) {
       const starts = freeSlotStarts(d.plan, {
         fromMs: lo,
@@ -186,19 +240,36 @@ export async function listNextFreeSlots(
         // the cursor's instant, which the cursor may exclude).
         limit: limit + 2,
       });
-      const slotMs = d.plan.availability.slotMinutes * MINUTE_MS;
-      for (const t of starts) {
-        if (after && (t < after.t || (t === after.t && d.id <= after.doctorId))) continue;
-        stretch.push({ doctorId: d.id, t, slotMs });
+      let first = 0;
+      if (after) {
+        while (first < starts.length && starts[first]! < after.t) first++;
+        if (first < starts.length && starts[first] === after.t && d.id <= after.doctorId) first++;
+      }
+      if (first < starts.length) {
+        lists.push(first ? starts.slice(first) : starts);
+        owners.push(d);
       }
     }
-    stretch.sort((x, y) => x.t - y.t || (x.doctorId < y.doctorId ? -1 : x.doctorId > y.doctorId ? 1 : 0));
-    for (const s of stretch) {
-      found.push({ doctorId: s.doctorId, startsAt: new Date(s.t), endsAt: new Date(s.t + s.slotMs) });
-      if (found.length > limit) break;
-    }
+    // The page's next slots by (start, doctor id): a merge of the per-doctor lists that stops once
+    // the page is full, instead of an object per candidate and a sort of them all.
+    mergeByStart(lists, limit + 1 - found.length, (i, t) => {
+      const d = owners[i]!;
+      const slotMs = d.plan.availability.slotMinutes * MINUTE_MS;
+      found.push({ doctorId: d.id, startsAt: new Date(t), endsAt: new Date(t + slotMs) });
+    });
     lo = hi;
     span *= 4;
+    if (!lists.length && lo < end) {
+      // Nobody was free in the stretch. When nobody even has hours next (a night, a Sunday), jump
+      // to the first start any doctor's grid offers, found without the database (appointments only
+      // ever remove slots, so nothing is skipped), and start small again: otherwise the widening
+      // stretches would read days of appointments to fill one page.
+      const open = firstGridStart(doctors, lo, end, nowMs);
+      if (open > lo) {
+        lo = Math.min(open, end);
+        span = FIRST_SPAN_MS;
+      }
+    }
   }
   const items = found.slice(0, limit);
   const last = items[items.length - 1];

@@ -161,6 +161,8 @@ export function freeSlotStarts(plan: SlotPlan, w: SlotWindowMs): number[] {
   const clock = plan.zone;
   const slotMs = a.slotMinutes * MS_PER_MINUTE;
   const bufferMs = a.bufferMinutes * MS_PER_MINUTE;
+  const stepMinutes = a.slotMinutes + a.bufferMinutes;
+  const stepMs = stepMinutes * MS_PER_MINUTE;
   // Horizon in calendar days of the doctor's zone, so "90 days ahead" ends at the same local time
   // of day even when a DST change falls in between.
   const horizonEnd = clock.horizonEnd(w.nowMs, a.horizonDays);
@@ -191,15 +193,26 @@ export function freeSlotStarts(plan: SlotPlan, w: SlotWindowMs): number[] {
       // and asking the zone database once per slot (the slow part of listing) is unnecessary.
       const steady =
         rangeStart.exists && rangeEnd - rangeStart.instant === (endMin - startMin) * MS_PER_MINUTE;
-      let previousEnd = -Infinity;
-      for (let m = startMin; m + a.slotMinutes <= endMin; m += a.slotMinutes + a.bufferMinutes) {
-        let startMs = rangeStart.instant + (m - startMin) * MS_PER_MINUTE;
-        if (!steady) {
-          const start = clock.wallClock(day, m);
-          // A time skipped by spring-forward is not offered rather than moved to another time.
-          if (!start.exists) continue;
-          startMs = start.instant;
+      if (steady) {
+        // Every grid slot fits and none overlaps the previous one (the step is slot + buffer), so
+        // the first slot at or after `lo` is found by division and the walk stops at `hi`: a search
+        // across doctors looks at the hours of its stretch only, not the whole day.
+        const count = Math.floor((endMin - startMin - a.slotMinutes) / stepMinutes) + 1;
+        const base = rangeStart.instant;
+        for (let k = lo > base ? Math.ceil((lo - base) / stepMs) : 0; k < count; k++) {
+          const startMs = base + k * stepMs;
+          if (startMs >= hi) break;
+          if (overlapsBusy(busy, startMs - bufferMs, startMs + slotMs + bufferMs)) continue;
+          found.push(startMs);
         }
+        continue;
+      }
+      let previousEnd = -Infinity;
+      for (let m = startMin; m + a.slotMinutes <= endMin; m += stepMinutes) {
+        const start = clock.wallClock(day, m);
+        // A time skipped by spring-forward is not offered rather than moved to another time.
+        if (!start.exists) continue;
+        const startMs = start.instant;
         const endMs = startMs + slotMs;
         // Across spring-forward a slot lasts longer in wall-clock time than the grid step, so it can
         // run past the doctor's hours or into the next grid slot; such slots are dropped. This is
