@@ -173,8 +173,11 @@ export function freeSlotStarts(plan: SlotPlan, w: SlotWindowMs): number[] {
 
   const busy = mergeBusy(w.busy);
   const found: number[] = [];
-  const firstDay = clock.localDay(lo);
-  const lastDay = clock.localDay(hi - 1);
+  // Every UTC offset lies within ±1 day, so the local dates of [lo, hi) lie within one day either
+  // side of their UTC dates: walking that superset costs a few memoised lookups (each slot is
+  // checked against [lo, hi) anyway) and spares a zone conversion per doctor and request.
+  const firstDay = Math.floor(lo / MS_PER_DAY) - 1;
+  const lastDay = Math.floor((hi - 1) / MS_PER_DAY) + 1;
   const overrides = plan.overrides;
 
   // Dates are walked as plain calendar dates (days since 1970-01-01; UTC has no DST), and only
@@ -293,7 +296,6 @@ interface WallClock {
  */
 export class ZoneClock {
   private readonly wall = new Map<number, WallClock>();
-  private readonly days = new Map<number, number>();
   private readonly horizons = new Map<number, number>();
 
   constructor(readonly zone: string) {}
@@ -306,18 +308,6 @@ export class ZoneClock {
       hit = computeWallClock(day, minutes, this.zone);
       if (this.wall.size >= 50_000) this.wall.clear();
       this.wall.set(key, hit);
-    }
-    return hit;
-  }
-
-  /** The local calendar date (days since 1970-01-01) of instant `ms`. */
-  localDay(ms: number): number {
-    let hit = this.days.get(ms);
-    if (hit === undefined) {
-      const dt = DateTime.fromMillis(ms, { zone: this.zone });
-      hit = epochDay({ year: dt.year, month: dt.month, day: dt.day });
-      if (this.days.size >= 1000) this.days.clear();
-      this.days.set(ms, hit);
     }
     return hit;
   }
