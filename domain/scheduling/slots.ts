@@ -260,11 +260,6 @@ export function isBookableSlot(query: BookableSlotQuery): boolean {
 
 const MS_PER_DAY = MINUTES_PER_DAY * MS_PER_MINUTE;
 
-/** Days since 1970-01-01 of a calendar date. */
-function epochDay(d: { year: number; month: number; day: number }): number {
-  return Math.round(Date.UTC(d.year, d.month - 1, d.day) / MS_PER_DAY);
-}
-
 /** ISO weekday (1 = Monday … 7 = Sunday) of a day number; 1970-01-01 was a Thursday. */
 function isoWeekday(day: number): number {
   return ((((day + 3) % 7) + 7) % 7) + 1;
