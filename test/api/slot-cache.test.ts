@@ -26,13 +26,11 @@ describe('slot listings served from the doctor schedule cache', () => {
     `from=${new Date(day + offset * DAY_MS).toISOString()}&to=${new Date(day + (offset + 1) * DAY_MS).toISOString()}`;
   const firstStarts = (items: { startsAt: string }[]) => items.map((s) => s.startsAt.slice(11, 16));
   const setHours = async (start: string, end: string) => {
-    const res = await api
-      .as(doctor.token)
-      .put(`/doctors/${doctor.id}/availability`, {
-        timeZone: 'UTC',
-        slotMinutes: 60,
-        weekly: hours(start, end),
-      });
+    const res = await api.as(doctor.token).put(`/doctors/${doctor.id}/availability`, {
+      timeZone: 'UTC',
+      slotMinutes: 60,
+      weekly: hours(start, end),
+    });
     expect(res.status).to.equal(200);
   };
 
@@ -64,25 +62,21 @@ describe('slot listings served from the doctor schedule cache', () => {
     await setHours('09:00', '11:00');
     const list = () => api.as(patient.token).get(`/doctors/${doctor.id}/slots?${window(1)}`);
     expect(firstStarts((await list()).body.items)).to.deep.equal(['09:00', '10:00']);
-    const booked = await api
-      .as(patient.token)
-      .post('/appointments', {
-        doctorId: doctor.id,
-        startsAt: new Date(day + DAY_MS + 9 * 3_600_000).toISOString(),
-      });
+    const booked = await api.as(patient.token).post('/appointments', {
+      doctorId: doctor.id,
+      startsAt: new Date(day + DAY_MS + 9 * 3_600_000).toISOString(),
+    });
     expect(booked.status).to.equal(201);
     expect(firstStarts((await list()).body.items)).to.deep.equal(['10:00']);
   });
 
   it('stops offering a doctor at once when they are suspended (200, then 404 and an empty search)', async () => {
     const other = await createUser('doctor', { doctor: { specialization } });
-    const res = await api
-      .as(other.token)
-      .put(`/doctors/${other.id}/availability`, {
-        timeZone: 'UTC',
-        slotMinutes: 60,
-        weekly: hours('09:00', '10:00'),
-      });
+    const res = await api.as(other.token).put(`/doctors/${other.id}/availability`, {
+      timeZone: 'UTC',
+      slotMinutes: 60,
+      weekly: hours('09:00', '10:00'),
+    });
     expect(res.status).to.equal(200);
     const list = () => api.as(patient.token).get(`/doctors/${other.id}/slots?${window()}`);
     expect((await list()).status).to.equal(200);
