@@ -39,6 +39,13 @@ import { benchPool, fmt, freshDatabase, percentile, type BenchResult } from './l
 
 const self = fileURLToPath(import.meta.url);
 const SECONDS = Number(process.env.BENCH_CLINIC_SECONDS ?? 10);
+/** Parts to run (`BENCH_CLINIC_PARTS=month,next`): mix, month, next, serial. (Default: all) */
+const PARTS = new Set(
+  (process.env.BENCH_CLINIC_PARTS ?? 'mix,month,next,serial').split(',').map((p) => p.trim()),
+);
+for (const p of PARTS)
+  if (!['mix', 'month', 'next', 'serial'].includes(p))
+    throw new Error(`BENCH_CLINIC_PARTS: unknown part ${p}`);
 const WARMUP_S = 3;
 const DOCTORS = 200;
 const PATIENTS = 20_000;
@@ -570,6 +577,7 @@ export async function benchClinic(): Promise<BenchResult[]> {
   const { createLogger } = await import('../lib/logger.js');
   const { createMailer } = await import('../lib/mailer.js');
   const { setServices } = await import('../lib/services.js');
+  const { runShutdownHooks } = await import('../lib/shutdown.js');
   const { issueToken } = await import('../domain/auth/tokens.js');
   const { listFreeSlots } = await import('../domain/scheduling/free-slots.js');
   const config = loadConfig({
@@ -633,7 +641,7 @@ export async function benchClinic(): Promise<BenchResult[]> {
     // Each connection level books its own slice of the free slots, on both sides.
     const half = Math.floor(bookable.length / 2);
     const mix: Record<number, { bare: CannonOutput; ours: CannonOutput }> = {};
-    for (const [i, connections] of [10, 50].entries()) {
+    for (const [i, connections] of (PARTS.has('mix') ? [10, 50] : []).entries()) {
       const dataFile = path.join(dir, `mix-${connections}.json`);
       const data: MixData = {
         staffTokens,
@@ -665,76 +673,102 @@ export async function benchClinic(): Promise<BenchResult[]> {
       paths: monthPaths,
       headers: staffAuth,
     });
-    await runCannon({ ...monthSpec(bareUrl), duration: 1 }, dir);
-    const monthBare = await runCannon(monthSpec(bareUrl), dir);
-    await runCannon({ ...monthSpec(webUrl), duration: 1 }, dir);
-    const month = await runCannon(monthSpec(webUrl), dir);
+    let month: CannonOutput | undefined;
+    let monthBare: CannonOutput | undefined;
+    if (PARTS.has('month')) {
+      await runCannon({ ...monthSpec(bareUrl), duration: 1 }, dir);
+      monthBare = await runCannon(monthSpec(bareUrl), dir);
+      await runCannon({ ...monthSpec(webUrl), duration: 1 }, dir);
+      month = await runCannon(monthSpec(webUrl), dir);
+    }
 
     // Next free slots across all 200 doctors, 10 connections, from a random hour of the next two weeks.
     const nextPaths = Array.from(
       { length: 200 },
       (_, i) => `/api/v1/slots?from=${new Date(firstDay + i * 1.68 * 3600_000).toISOString()}&limit=20`,
     );
-    const next = await runCannon(
-      { kind: 'get', url: webUrl, connections: 10, duration: SECONDS, paths: nextPaths, headers: staffAuth },
-      dir,
-    );
-    const nextSpec = await runCannon(
-      {
-        kind: 'get',
-        url: webUrl,
-        connections: 10,
-        duration: SECONDS,
-        paths: nextPaths.map((p) => `${p}&specialization=cardiology`),
-        headers: staffAuth,
-      },
-      dir,
-    );
+    let next: CannonOutput | undefined;
+    let nextSpec: CannonOutput | undefined;
+    if (PARTS.has('next')) {
+      // A second's warm-up, as for the month: the first requests fill the process's caches.
+      await runCannon(
+        { kind: 'get', url: webUrl, connections: 10, duration: 1, paths: nextPaths, headers: staffAuth },
+        dir,
+      );
+      next = await runCannon(
+        {
+          kind: 'get',
+          url: webUrl,
+          connections: 10,
+          duration: SECONDS,
+          paths: nextPaths,
+          headers: staffAuth,
+        },
+        dir,
+      );
+      nextSpec = await runCannon(
+        {
+          kind: 'get',
+          url: webUrl,
+          connections: 10,
+          duration: SECONDS,
+          paths: nextPaths.map((p) => `${p}&specialization=cardiology`),
+          headers: staffAuth,
+        },
+        dir,
+      );
+    }
 
     // One doctor, 50 connections, distinct 5-minute slots: the serialised worst case.
-    const [serial] = await knex('users')
-      .insert({
-        name: 'Dr Serial',
-        email: 'serial@bench.test',
-        passwordHash: 'x',
-        role: 'doctor',
-        status: 'active',
-        emailVerified: true,
-      })
-      .returning('id');
-    await knex('doctors').insert({ id: serial.id, specialization: 'serial', timeZone: 'UTC', feeCents: 0 });
-    await knex('doctorAvailability').insert({
-      doctorId: serial.id,
-      slotMinutes: 5,
-      horizonDays: 365,
-      weekly: JSON.stringify(
-        [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
-      ),
-    });
-    const serialBodies = Array.from({ length: 60_000 }, (_, n) =>
-      JSON.stringify({
+    let serialBare: CannonOutput | undefined;
+    let serialOurs: CannonOutput | undefined;
+    if (PARTS.has('serial')) {
+      const [serial] = await knex('users')
+        .insert({
+          name: 'Dr Serial',
+          email: 'serial@bench.test',
+          passwordHash: 'x',
+          role: 'doctor',
+          status: 'active',
+          emailVerified: true,
+        })
+        .returning('id');
+      await knex('doctors').insert({ id: serial.id, specialization: 'serial', timeZone: 'UTC', feeCents: 0 });
+      await knex('doctorAvailability').insert({
         doctorId: serial.id,
-        patientId: patients[n % patients.length],
-        startsAt: new Date(firstDay + n * 300_000).toISOString(),
-      }),
-    );
-    const postSpec = (url: string): CannonSpec => ({
-      kind: 'post-bodies',
-      url,
-      connections: 50,
-      duration: SECONDS,
-      path: '/api/v1/appointments',
-      headers: { ...staffAuth, 'content-type': 'application/json' },
-      bodies: serialBodies,
-    });
-    const serialBare = await runCannon(postSpec(bareUrl), dir);
-    const serialOurs = await runCannon(postSpec(webUrl), dir);
+        slotMinutes: 5,
+        horizonDays: 365,
+        weekly: JSON.stringify(
+          [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
+        ),
+      });
+      const serialBodies = Array.from({ length: 60_000 }, (_, n) =>
+        JSON.stringify({
+          doctorId: serial.id,
+          patientId: patients[n % patients.length],
+          startsAt: new Date(firstDay + n * 300_000).toISOString(),
+        }),
+      );
+      const postSpec = (url: string): CannonSpec => ({
+        kind: 'post-bodies',
+        url,
+        connections: 50,
+        duration: SECONDS,
+        path: '/api/v1/appointments',
+        headers: { ...staffAuth, 'content-type': 'application/json' },
+        bodies: serialBodies,
+      });
+      serialBare = await runCannon(postSpec(bareUrl), dir);
+      serialOurs = await runCannon(postSpec(webUrl), dir);
+    }
 
     const webRss = web.peakRssMb();
     const bareRss = bare.peakRssMb();
     return rows({ mix, month, monthBare, next, nextSpec, serialBare, serialOurs, webRss, bareRss, counts });
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
+    // listFreeSlots above opened this process's LISTEN connection (the schedule cache's).
+    await runShutdownHooks();
     await disconnectDatabase();
     mailer.close();
     rmSync(dir, { recursive: true, force: true });
@@ -747,12 +781,12 @@ const lats = (s: OpStats | undefined) => (s ? `${ms(s.p50)} / ${ms(s.p95)} / ${m
 
 function rows(r: {
   mix: Record<number, { bare: CannonOutput; ours: CannonOutput }>;
-  month: CannonOutput;
-  monthBare: CannonOutput;
-  next: CannonOutput;
-  nextSpec: CannonOutput;
-  serialBare: CannonOutput;
-  serialOurs: CannonOutput;
+  month?: CannonOutput;
+  monthBare?: CannonOutput;
+  next?: CannonOutput;
+  nextSpec?: CannonOutput;
+  serialBare?: CannonOutput;
+  serialOurs?: CannonOutput;
   webRss: number;
   bareRss: number;
   counts: { appointments: number; future: number };
@@ -760,7 +794,8 @@ function rows(r: {
   const out: BenchResult[] = [];
   const ratioTarget: Partial<Record<Op, number>> = { booking: 0.5, slots: 0.5 };
   for (const c of [10, 50]) {
-    const { bare, ours } = r.mix[c]!;
+    if (!r.mix[c]) continue;
+    const { bare, ours } = r.mix[c];
     out.push({
       name: `clinic mix, ${c} connections, ${SECONDS} s: all requests req/s, p50 / p95 / p99 (${r.counts.appointments.toLocaleString('en-US')} appointments stored)`,
       clinicflow: `${fmt(ours.total.perSecond, 0)} req/s, ${lats(ours.total)} (${ours.total.errors} errors)`,
@@ -785,21 +820,23 @@ function rows(r: {
       });
     }
   }
-  const m = r.month.ops.get!;
-  const mb = r.monthBare.ops.get!;
-  out.push({
-    name: "a month of one doctor's slots (31 days), 1 connection: p50 / p95 / p99",
-    clinicflow: `${lats(m)}, ${fmt(m.perSecond, 0)} req/s`,
-    baseline: `${lats(mb)}, ${fmt(mb.perSecond, 0)} req/s (bare loop)`,
-    ratio: fmt(mb.p50 / m.p50, 2),
-    target: 'p50 ≤ 10 ms',
-    met: m.p50 <= 10,
-  });
+  const m = r.month?.ops.get;
+  const mb = r.monthBare?.ops.get;
+  if (m && mb)
+    out.push({
+      name: "a month of one doctor's slots (31 days), 1 connection: p50 / p95 / p99",
+      clinicflow: `${lats(m)}, ${fmt(m.perSecond, 0)} req/s`,
+      baseline: `${lats(mb)}, ${fmt(mb.perSecond, 0)} req/s (bare loop)`,
+      ratio: fmt(mb.p50 / m.p50, 2),
+      target: 'p50 ≤ 10 ms',
+      met: m.p50 <= 10,
+    });
   for (const [label, n] of [
     ['all 200 doctors', r.next],
     ['cardiology (25 doctors)', r.nextSpec],
   ] as const) {
-    const s = n.ops.get!;
+    const s = n?.ops.get;
+    if (!s) continue;
     out.push({
       name: `GET /slots next 20 free slots, ${label}, 10 connections: p50 / p95 / p99`,
       clinicflow: `${lats(s)}, ${fmt(s.perSecond, 0)} req/s${s.errors ? ` (${s.errors} errors)` : ''}`,
@@ -809,16 +846,17 @@ function rows(r: {
       met: s.p99 <= 50,
     });
   }
-  const so = r.serialOurs.ops.post!;
-  const sb = r.serialBare.ops.post!;
-  out.push({
-    name: 'serialised worst case: POST /appointments, ONE doctor, 50 connections, distinct slots',
-    clinicflow: `${fmt(so.perSecond, 0)} req/s, ${lats(so)}${so.errors + so.conflicts ? ` (${so.errors + so.conflicts} non-2xx)` : ''}`,
-    baseline: `${fmt(sb.perSecond, 0)} req/s, ${lats(sb)} (bare INSERT over HTTP)`,
-    ratio: fmt(so.perSecond / sb.perSecond, 2),
-    target: '—',
-    met: null,
-  });
+  const so = r.serialOurs?.ops.post;
+  const sb = r.serialBare?.ops.post;
+  if (so && sb)
+    out.push({
+      name: 'serialised worst case: POST /appointments, ONE doctor, 50 connections, distinct slots',
+      clinicflow: `${fmt(so.perSecond, 0)} req/s, ${lats(so)}${so.errors + so.conflicts ? ` (${so.errors + so.conflicts} non-2xx)` : ''}`,
+      baseline: `${fmt(sb.perSecond, 0)} req/s, ${lats(sb)} (bare INSERT over HTTP)`,
+      ratio: fmt(so.perSecond / sb.perSecond, 2),
+      target: '—',
+      met: null,
+    });
   out.push({
     name: 'web process peak RSS (whole clinic run)',
     clinicflow: `${fmt(r.webRss, 0)} MB`,

@@ -15,6 +15,11 @@ export const NOTIFY_CHANNELS = {
   messages: 'message_events',
   /** Ended sessions (domain/auth/session-revocations.ts); the payload is `{"userId"}`. */
   sessionRevocations: 'session_revocations',
+  /**
+   * Changes to what decides a doctor's slots (domain/scheduling/doctor-cache.ts), written by the
+   * triggers of migration 20261130190000; the payload is the doctor id, or `*` for every doctor.
+   */
+  doctorSchedules: 'doctor_schedule_changes',
 } as const;
 
 let listener: PgListener | undefined;

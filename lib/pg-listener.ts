@@ -106,10 +106,19 @@ export class PgListener {
   }
 
   private connect(): Promise<void> {
-    const connectionString =
-      typeof this.opts.connectionString === 'function'
-        ? this.opts.connectionString()
-        : this.opts.connectionString;
+    let connectionString: string;
+    try {
+      connectionString =
+        typeof this.opts.connectionString === 'function'
+          ? this.opts.connectionString()
+          : this.opts.connectionString;
+    } catch (err) {
+      // E.g. the process's database pool was closed before its listener: retrying later must not
+      // become an uncaught exception in a timer (a process crash).
+      this.opts.logger.warn({ err, channels: this.opts.channels }, 'LISTEN connection string unavailable');
+      this.scheduleReconnect();
+      return Promise.resolve();
+    }
     const client = new pg.Client({
       connectionString,
       application_name: 'clinicflow-listen',

@@ -3,6 +3,7 @@ import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { recordAudit } from '../audit/record-audit.js';
 import { isAdmin, type Actor } from '../auth/actor.js';
 import { assertTimeZone } from '../patients/patient.js';
+import { doctorScheduleChanged } from '../scheduling/doctor-cache.js';
 import { doctorViewQuery, type DoctorView } from './doctor-view.js';
 import type { UpdateDoctorInput } from './schemas.js';
 
@@ -17,7 +18,7 @@ export async function updateDoctor(
   input: UpdateDoctorInput,
 ): Promise<DoctorView> {
   if (input.timeZone !== undefined) assertTimeZone(input.timeZone);
-  return withTransaction(async (trx) => {
+  const view = await withTransaction(async (trx) => {
     const current = (await trx({ d: 'doctors' })
       .join({ u: 'users' }, 'u.id', 'd.id')
       .select('d.id', 'u.status')
@@ -46,4 +47,7 @@ export async function updateDoctor(
     );
     return (await doctorViewQuery(trx).where('d.id', doctorId).first()) as DoctorView;
   });
+  // The zone and specialization decide slot listings: this process's next one must see them.
+  doctorScheduleChanged(doctorId);
+  return view;
 }

@@ -7,6 +7,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { type Actor, isAdmin } from '../auth/actor.js';
 import { type Availability, DEFAULT_AVAILABILITY, validateAvailability } from './availability.js';
+import { doctorScheduleChanged } from './doctor-cache.js';
 
 /** A bookable doctor: an active user with a doctors row. */
 export interface BookableDoctor {
@@ -103,7 +104,7 @@ export async function putDoctorAvailability(
   }
   const problems = validateAvailability(input);
   if (problems.length > 0) throw new ValidationError('The availability is invalid.', problems);
-  return withTransaction(async (trx) => {
+  const saved = await withTransaction(async (trx) => {
     const doctor = await loadDoctorFor(actor, trx, doctorId);
     await trx('doctors')
       .where({ id: doctor.id })
@@ -130,4 +131,7 @@ export async function putDoctorAvailability(
     await trx('doctorAvailability').insert(row).onConflict('doctorId').merge();
     return loadAvailability(trx, doctor.id, input.timeZone);
   });
+  // This process's next listing must see the change; other processes hear the trigger's NOTIFY.
+  doctorScheduleChanged(doctorId);
+  return saved;
 }

@@ -14,7 +14,15 @@ import {
 } from '../../lib/errors.js';
 import { type Availability, DEFAULT_AVAILABILITY } from './availability.js';
 import { type BookableDoctor, availabilityFromRow, loadBookableDoctor } from './doctor-availability.js';
-import { type BusyInterval, MAX_SLOT_RANGE_DAYS, computeFreeSlotStarts, isBookableSlot } from './slots.js';
+import { doctorScheduleCache } from './doctor-cache.js';
+import {
+  type BusyInterval,
+  MAX_SLOT_RANGE_DAYS,
+  type SlotPlan,
+  freeSlotStarts,
+  isBookableSlot,
+  prepareSlotPlan,
+} from './slots.js';
 import { isPlainDate, resolveRange } from '../../lib/time-range.js';
 
 /** Statuses that hold a doctor's time (the same list as the exclusion constraint's WHERE). */
@@ -191,15 +199,22 @@ export interface SlotWindow {
  * Lists a bookable doctor's free slots starting in `[from, to)`, in UTC, computed in the doctor's zone,
  * as start instants (ms since the epoch, ascending); each slot lasts `slotMinutes`.
  * The window may span at most MAX_SLOT_RANGE_DAYS days; a wider or reversed one is a 400.
+ *
+ * The doctor's zone and parsed availability come from the process's cache when it holds them
+ * (domain/scheduling/doctor-cache.ts): then one statement reads only the appointments of the
+ * window. Otherwise {@link loadDoctorSchedule} reads everything at once and the cache keeps the doctor.
  */
 export async function listFreeSlots(
   doctorId: string,
   window: SlotWindow,
   now = new Date(),
 ): Promise<{ timeZone: string; slotMinutes: number; starts: number[] }> {
+  const cache = doctorScheduleCache();
+  const epoch = cache.epoch;
+  const cached = cache.doctor(doctorId);
   // Plain dates are days in the doctor's zone, which only the doctor's row knows.
   const plain = [window.from, window.to].some((v) => v !== undefined && isPlainDate(v));
-  const zone = plain ? (await loadBookableDoctor(db(), doctorId)).timeZone : 'UTC';
+  const zone = plain ? (cached?.timeZone ?? (await loadBookableDoctor(db(), doctorId)).timeZone) : 'UTC';
   const bounds = resolveRange(window, zone);
   const from = bounds.from ?? now;
   const to = bounds.to ?? new Date(from.getTime() + 7 * DAY_MS);
@@ -213,12 +228,67 @@ export async function listFreeSlots(
       { path: '/query/to', message: `must be at most ${MAX_SLOT_RANGE_DAYS} days after from` },
     ]);
   }
-  const { availability, busy } = await loadDoctorSchedule(db(), doctorId, from, to);
+  let plan: SlotPlan;
+  let busy: number[];
+  if (cached) {
+    plan = cached.plan;
+    busy = await loadBusyMs(db(), cached.id, plan.availability, from, to);
+  } else {
+    const schedule = await loadDoctorSchedule(db(), doctorId, from, to);
+    plan = prepareSlotPlan(schedule.availability);
+    cache.storeDoctor({ id: schedule.doctor.id, timeZone: schedule.doctor.timeZone, plan }, epoch);
+    busy = [];
+    for (const b of schedule.busy) busy.push(b.startsAt.getTime(), b.endsAt.getTime());
+  }
+  const a = plan.availability;
   return {
-    timeZone: availability.timeZone,
-    slotMinutes: availability.slotMinutes,
-    starts: computeFreeSlotStarts({ availability, from, to, now, busy }),
+    timeZone: a.timeZone,
+    slotMinutes: a.slotMinutes,
+    starts: freeSlotStarts(plan, { fromMs: from.getTime(), toMs: to.getTime(), nowMs: now.getTime(), busy }),
   };
+}
+
+/** Text of {@link loadBusyMs}'s statement, prepared once per connection under one name. */
+const BUSY_SQL = `select (extract(epoch from ap.starts_at) * 1000)::float8,
+                         (extract(epoch from ap.ends_at) * 1000)::float8,
+                         ap.buffer_minutes
+                    from appointments ap
+                   where ap.doctor_id = ?::uuid
+                     and ap.status in (${LIVE_STATUSES.map((s) => `'${s}'`).join(', ')})
+                     and tstzrange(ap.starts_at, add_minutes(ap.ends_at, ap.buffer_minutes), '[)')
+                         && tstzrange(add_minutes(?::timestamptz, -?::int), add_minutes(?::timestamptz, ?::int), '[)')
+                     and ap.starts_at < add_minutes(?::timestamptz, ?::int)
+                     and add_minutes(ap.ends_at, greatest(ap.buffer_minutes, ?::int)) > ?::timestamptz`;
+
+/**
+ * The busy intervals (flat `[start, end, …]` pairs, ms) of a doctor's live appointments that can
+ * block a slot starting in `[from, to]` under `availability`: the same bounds and the same
+ * stored-buffer rule as {@link loadDoctorSchedule}'s busy part.
+ *
+ * Columns come back as plain numbers in arrays (no JSON to parse, no object per row), and the
+ * statement is prepared once per pooled connection.
+ */
+export async function loadBusyMs(
+  knex: Knex,
+  doctorId: string,
+  availability: Availability,
+  from: Date,
+  to: Date,
+): Promise<number[]> {
+  const b = availability.bufferMinutes;
+  const reach = availability.slotMinutes + b;
+  const { rows } = (await knex
+    .raw(BUSY_SQL, [doctorId, from, b, to, reach, to, reach, b, from])
+    .options({ name: 'clinicflow_doctor_busy_v1', rowMode: 'array' })) as {
+    rows: [number, number, number][];
+  };
+  const busy = new Array<number>(rows.length * 2);
+  for (let i = 0; i < rows.length; i++) {
+    const [s, e, buffer] = rows[i]!;
+    busy[2 * i] = s;
+    busy[2 * i + 1] = e + Math.max(0, buffer - b) * MINUTE_MS;
+  }
+  return busy;
 }
 
 /**

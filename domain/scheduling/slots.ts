@@ -76,7 +76,7 @@ export function computeFreeSlots(query: FreeSlotsQuery): Slot[] {
  * listing serialises, without two Dates and an object per slot. Each slot ends `slotMinutes` later.
  */
 export function computeFreeSlotStarts(query: FreeSlotsQuery): number[] {
-  const { availability: a, from, to, now } = query;
+  const { from, to, now } = query;
   for (const [name, d] of [
     ['from', from],
     ['to', to],
@@ -84,65 +84,138 @@ export function computeFreeSlotStarts(query: FreeSlotsQuery): number[] {
   ] as const) {
     if (Number.isNaN(d.getTime())) throw new RangeError(`computeFreeSlots: ${name} is an invalid date`);
   }
+  const busy: number[] = [];
+  for (const b of query.busy) busy.push(b.startsAt.getTime(), b.endsAt.getTime());
+  return freeSlotStarts(prepareSlotPlan(query.availability), {
+    fromMs: from.getTime(),
+    toMs: to.getTime(),
+    nowMs: now.getTime(),
+    busy,
+    limit: query.limit,
+  });
+}
+
+/** One range of bookable hours of a date, in minutes after local midnight (end up to 1440). */
+interface MinuteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * An availability checked and parsed once, ready for {@link freeSlotStarts}: what every listing
+ * would otherwise redo per doctor and request (validation, `HH:MM` parsing, grouping by weekday
+ * and date). Immutable; the scheduling cache keeps one per doctor (domain/scheduling/doctor-cache.ts).
+ */
+export interface SlotPlan {
+  readonly availability: Availability;
+  /** Ranges per ISO weekday (index 1–7; index 0 unused), in the order they were given. */
+  readonly weekly: readonly (readonly MinuteRange[])[];
+  /** Ranges per overridden date (`YYYY-MM-DD`); a closed date has none. */
+  readonly overrides: ReadonlyMap<string, readonly MinuteRange[]>;
+  /** The zone's memo of wall-clock instants and local dates. */
+  readonly zone: ZoneClock;
+}
+
+/**
+ * Validates and parses `a` into a {@link SlotPlan}. Throws `RangeError` for an invalid
+ * availability: stored ones are validated on write, so that is a programming error.
+ */
+export function prepareSlotPlan(a: Availability): SlotPlan {
   const problems = validateAvailability(a);
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');
     throw new RangeError(`computeFreeSlots: invalid availability: ${list}`);
   }
+  // Validation guarantees every time parses.
+  const parse = (r: { start: string; end: string }): MinuteRange => ({
+    start: parseTimeOfDay(r.start) as number,
+    end: parseTimeOfDay(r.end, true) as number,
+  });
+  const weekly: MinuteRange[][] = [[], [], [], [], [], [], [], []];
+  for (const w of a.weekly) weekly[w.weekday]!.push(parse(w));
+  const overrides = new Map<string, MinuteRange[]>();
+  for (const o of a.overrides) overrides.set(o.date, o.closed ? [] : (o.ranges ?? []).map(parse));
+  return { availability: a, weekly, overrides, zone: zoneClock(a.timeZone) };
+}
 
-  const zone = a.timeZone;
+/** Input of {@link freeSlotStarts}: instants as ms since the epoch. */
+export interface SlotWindowMs {
+  fromMs: number;
+  toMs: number;
+  nowMs: number;
+  /**
+   * Busy intervals as flat pairs `[start0, end0, start1, end1, …]` (ms), in any order; an empty or
+   * reversed pair blocks nothing.
+   */
+  busy: readonly number[];
+  /** As {@link FreeSlotsQuery.limit}. */
+  limit?: number;
+}
+
+/**
+ * {@link computeFreeSlotStarts} on a prepared plan and plain numbers: the hot path of slot
+ * listings, which call it once per doctor and request. Same rules, same result.
+ */
+export function freeSlotStarts(plan: SlotPlan, w: SlotWindowMs): number[] {
+  const a = plan.availability;
+  const clock = plan.zone;
   const slotMs = a.slotMinutes * MS_PER_MINUTE;
   const bufferMs = a.bufferMinutes * MS_PER_MINUTE;
+  const stepMinutes = a.slotMinutes + a.bufferMinutes;
+  const stepMs = stepMinutes * MS_PER_MINUTE;
   // Horizon in calendar days of the doctor's zone, so "90 days ahead" ends at the same local time
   // of day even when a DST change falls in between.
-  const horizonEnd = memo(`h|${zone}|${now.getTime()}|${a.horizonDays}`, () =>
-    DateTime.fromJSDate(now, { zone }).plus({ days: a.horizonDays }).toMillis(),
-  );
+  const horizonEnd = clock.horizonEnd(w.nowMs, a.horizonDays);
   // Clipping the window first bounds the work by the horizon, however wide [from, to) is.
-  const lo = Math.max(from.getTime(), now.getTime() + a.minNoticeMinutes * MS_PER_MINUTE);
-  const hi = Math.min(to.getTime(), horizonEnd);
+  const lo = Math.max(w.fromMs, w.nowMs + a.minNoticeMinutes * MS_PER_MINUTE);
+  const hi = Math.min(w.toMs, horizonEnd);
   if (lo >= hi) return [];
 
-  const busy = mergeBusy(query.busy);
-  const overrides = new Map(a.overrides.map((o) => [o.date, o]));
-  const weekly = new Map<number, { start: string; end: string }[]>();
-  for (const w of a.weekly) weekly.set(w.weekday, [...(weekly.get(w.weekday) ?? []), w]);
-
+  const busy = mergeBusy(w.busy);
   const found: number[] = [];
-  const first = localDate(lo, zone);
-  const last = localDate(hi - 1, zone);
-  const lastDay = epochDay(last);
+  // Every UTC offset lies within ±1 day, so the local dates of [lo, hi) lie within one day either
+  // side of their UTC dates: walking that superset costs a few memoised lookups (each slot is
+  // checked against [lo, hi) anyway) and spares a zone conversion per doctor and request.
+  const firstDay = Math.floor(lo / MS_PER_DAY) - 1;
+  const lastDay = Math.floor((hi - 1) / MS_PER_DAY) + 1;
+  const overrides = plan.overrides;
 
   // Dates are walked as plain calendar dates (days since 1970-01-01; UTC has no DST), and only
   // turned into instants per wall-clock time; walking local midnights instead would trip over zones
   // where midnight is skipped.
-  for (let day = epochDay(first); day <= lastDay; day++) {
-    if (query.limit !== undefined && found.length >= query.limit) break;
-    const override = overrides.size ? overrides.get(isoDate(day)) : undefined;
-    const ranges = override
-      ? override.closed
-        ? []
-        : (override.ranges ?? [])
-      : (weekly.get(isoWeekday(day)) ?? []);
+  for (let day = firstDay; day <= lastDay; day++) {
+    if (w.limit !== undefined && found.length >= w.limit) break;
+    const ranges =
+      (overrides.size ? overrides.get(isoDate(day)) : undefined) ?? plan.weekly[isoWeekday(day)]!;
     for (const range of ranges) {
-      // Validation guarantees both parse.
-      const startMin = parseTimeOfDay(range.start) as number;
-      const endMin = parseTimeOfDay(range.end, true) as number;
-      const rangeEnd = wallClock(day, endMin, zone).instant;
-      const rangeStart = wallClock(day, startMin, zone);
+      const startMin = range.start;
+      const endMin = range.end;
+      const rangeEnd = clock.wallClock(day, endMin).instant;
+      const rangeStart = clock.wallClock(day, startMin);
       // Most ranges hold no DST change: then wall-clock minutes map to instants by plain arithmetic,
       // and asking the zone database once per slot (the slow part of listing) is unnecessary.
       const steady =
         rangeStart.exists && rangeEnd - rangeStart.instant === (endMin - startMin) * MS_PER_MINUTE;
-      let previousEnd = -Infinity;
-      for (let m = startMin; m + a.slotMinutes <= endMin; m += a.slotMinutes + a.bufferMinutes) {
-        let startMs = rangeStart.instant + (m - startMin) * MS_PER_MINUTE;
-        if (!steady) {
-          const start = wallClock(day, m, zone);
-          // A time skipped by spring-forward is not offered rather than moved to another time.
-          if (!start.exists) continue;
-          startMs = start.instant;
+      if (steady) {
+        // Every grid slot fits and none overlaps the previous one (the step is slot + buffer), so
+        // the first slot at or after `lo` is found by division and the walk stops at `hi`: a search
+        // across doctors looks at the hours of its stretch only, not the whole day.
+        const count = Math.floor((endMin - startMin - a.slotMinutes) / stepMinutes) + 1;
+        const base = rangeStart.instant;
+        for (let k = lo > base ? Math.ceil((lo - base) / stepMs) : 0; k < count; k++) {
+          const startMs = base + k * stepMs;
+          if (startMs >= hi) break;
+          if (overlapsBusy(busy, startMs - bufferMs, startMs + slotMs + bufferMs)) continue;
+          found.push(startMs);
         }
+        continue;
+      }
+      let previousEnd = -Infinity;
+      for (let m = startMin; m + a.slotMinutes <= endMin; m += stepMinutes) {
+        const start = clock.wallClock(day, m);
+        // A time skipped by spring-forward is not offered rather than moved to another time.
+        if (!start.exists) continue;
+        const startMs = start.instant;
         const endMs = startMs + slotMs;
         // Across spring-forward a slot lasts longer in wall-clock time than the grid step, so it can
         // run past the doctor's hours or into the next grid slot; such slots are dropped. This is
@@ -185,25 +258,7 @@ export function isBookableSlot(query: BookableSlotQuery): boolean {
   return slots.some((s) => s.startsAt.getTime() === t);
 }
 
-/** {@link computeWallClock}, memoised. */
-function wallClock(day: number, minutes: number, zone: string): { instant: number; exists: boolean } {
-  // A pure function of its arguments whose zone lookups (Intl formatToParts inside luxon) were most
-  // of a listing's CPU time; doctors of one zone share their dates and hours, so it is memoised.
-  const key = `${zone}|${day}|${minutes}`;
-  const hit = wallClockMemo.get(key);
-  if (hit) return hit;
-  const computed = computeWallClock(day, minutes, zone);
-  if (wallClockMemo.size >= WALL_CLOCK_MEMO_SIZE) wallClockMemo.clear();
-  wallClockMemo.set(key, computed);
-  return computed;
-}
-
 const MS_PER_DAY = MINUTES_PER_DAY * MS_PER_MINUTE;
-
-/** Days since 1970-01-01 of a calendar date. */
-function epochDay(d: { year: number; month: number; day: number }): number {
-  return Math.round(Date.UTC(d.year, d.month - 1, d.day) / MS_PER_DAY);
-}
 
 /** ISO weekday (1 = Monday … 7 = Sunday) of a day number; 1970-01-01 was a Thursday. */
 function isoWeekday(day: number): number {
@@ -221,30 +276,64 @@ function calendarDate(day: number): { year: number; month: number; day: number }
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
-/** The calendar date of an instant in a zone (memoised: every doctor of a zone asks the same). */
-function localDate(ms: number, zone: string): { year: number; month: number; day: number } {
-  return memo(`d|${zone}|${ms}`, () => {
-    const dt = DateTime.fromMillis(ms, { zone });
-    return { year: dt.year, month: dt.month, day: dt.day };
-  });
+/** Wall-clock instant of a local date and time, and whether that time exists in the zone. */
+interface WallClock {
+  instant: number;
+  exists: boolean;
 }
-
-const zoneMemo = new Map<string, unknown>();
 
 /**
- * Memoises a pure zone computation of one request's instants: a search across doctors asks the same
- * question once per doctor. Small and cleared when full, since the instants change per request.
+ * The zone lookups of slot computation for one time zone, memoised: each is a pure function of its
+ * arguments, and luxon answers them through `Intl` (`formatToParts`), which was most of a listing's
+ * CPU time. Doctors of one zone share dates, hours and a request's `now`, so a search across 200
+ * doctors asks each question once per zone instead of once per doctor. Keys are numbers (no string
+ * building per lookup); each map is cleared when full.
  */
-function memo<T>(key: string, compute: () => T): T {
-  if (zoneMemo.has(key)) return zoneMemo.get(key) as T;
-  const value = compute();
-  if (zoneMemo.size >= 1000) zoneMemo.clear();
-  zoneMemo.set(key, value);
-  return value;
+export class ZoneClock {
+  private readonly wall = new Map<number, WallClock>();
+  private readonly horizons = new Map<number, number>();
+
+  constructor(readonly zone: string) {}
+
+  /** {@link computeWallClock} of local date `day` (days since 1970-01-01) and `minutes` (0–1440). */
+  wallClock(day: number, minutes: number): WallClock {
+    const key = day * 1441 + minutes;
+    let hit = this.wall.get(key);
+    if (hit === undefined) {
+      hit = computeWallClock(day, minutes, this.zone);
+      if (this.wall.size >= 50_000) this.wall.clear();
+      this.wall.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** `nowMs` plus `days` calendar days of this zone (same local time of day), in ms. */
+  horizonEnd(nowMs: number, days: number): number {
+    // Unique while days < 1024 (validation caps it at 365); exact in a double until the year 2248.
+    const key = nowMs * 1024 + days;
+    let hit = this.horizons.get(key);
+    if (hit === undefined) {
+      hit = DateTime.fromMillis(nowMs, { zone: this.zone }).plus({ days }).toMillis();
+      if (this.horizons.size >= 1000) this.horizons.clear();
+      this.horizons.set(key, hit);
+    }
+    return hit;
+  }
 }
 
-const WALL_CLOCK_MEMO_SIZE = 100_000;
-const wallClockMemo = new Map<string, { instant: number; exists: boolean }>();
+const zoneClocks = new Map<string, ZoneClock>();
+
+/** The process's {@link ZoneClock} of `zone` (one per zone name; validated zones only). */
+export function zoneClock(zone: string): ZoneClock {
+  let clock = zoneClocks.get(zone);
+  if (!clock) {
+    // Zone names come from validated availabilities; the bound only guards against a leak.
+    if (zoneClocks.size >= 1000) zoneClocks.clear();
+    clock = new ZoneClock(zone);
+    zoneClocks.set(zone, clock);
+  }
+  return clock;
+}
 
 /**
  * The instant of `minutes` after the start of local date `day` (days since 1970-01-01) in `zone`,
@@ -280,25 +369,28 @@ interface MsInterval {
 }
 
 /**
- * Sorts and merges busy intervals so their ends ascend too, which lets {@link overlapsBusy}
- * binary-search instead of scanning every appointment for every slot.
+ * Sorts and merges busy intervals (flat `[start, end, …]` pairs in ms) so their ends ascend too,
+ * which lets {@link overlapsBusy} binary-search instead of scanning every appointment for every slot.
  */
-function mergeBusy(busy: readonly BusyInterval[]): MsInterval[] {
+function mergeBusy(busy: readonly number[]): MsInterval[] {
   const intervals: MsInterval[] = [];
-  for (const b of busy) {
-    const start = b.startsAt.getTime();
-    const end = b.endsAt.getTime();
+  for (let i = 0; i + 1 < busy.length; i += 2) {
+    const start = busy[i]!;
+    const end = busy[i + 1]!;
     if (Number.isNaN(start) || Number.isNaN(end))
       throw new RangeError('computeFreeSlots: busy interval has an invalid date');
     // An empty half-open interval blocks nothing.
     if (end > start) intervals.push({ start, end });
   }
-  intervals.sort((x, y) => x.start - y.start);
+  let ordered = true;
+  for (let i = 1; i < intervals.length; i++)
+    if (intervals[i]!.start < intervals[i - 1]!.start) ordered = false;
+  if (!ordered) intervals.sort((x, y) => x.start - y.start);
   const merged: MsInterval[] = [];
   for (const iv of intervals) {
     const top = merged[merged.length - 1];
     if (top && iv.start <= top.end) top.end = Math.max(top.end, iv.end);
-    else merged.push({ ...iv });
+    else merged.push(iv);
   }
   return merged;
 }

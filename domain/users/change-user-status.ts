@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../lib/errors.j
 import { services } from '../../lib/services.js';
 import type { Actor, Role } from '../auth/actor.js';
 import { actorChanged } from '../auth/actor-cache.js';
+import { doctorScheduleChanged } from '../scheduling/doctor-cache.js';
 import { recordSecurityEvent } from '../auth/audit.js';
 import { loadUserView, type UserStatus, type UserView } from './user-view.js';
 import type { ChangeUserStatusInput } from './schemas.js';
@@ -98,5 +99,7 @@ export async function changeUserStatus(
     return (await loadUserView(target.id, trx))!;
   });
   actorChanged(userId);
+  // A doctor's status decides whether they are offered at all (a no-op for other users).
+  doctorScheduleChanged(userId);
   return view;
 }
