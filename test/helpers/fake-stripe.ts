@@ -60,8 +60,8 @@ export interface RefundCall {
  * - `hang`: reads the request and never answers (the client's timeout fires); nothing is done;
  * - `apply-then-500`: carries the request out (a refund is created, its result stored under the
  *   key) and answers `500` anyway, as when the response is lost after Stripe committed. A replay of
- *   a stored key is failed the same way while the fault lasts; once it is healed (or `times` is used
- *   up) the retry gets the stored result back.
+ *   a stored key is failed the same way while the fault lasts (unless `replays: 'answer'`); once it
+ *   is healed (or `times` is used up) the retry gets the stored result back.
  */
 export type StripeFaultMode = '500' | 'hang' | 'apply-then-500';
 
@@ -74,6 +74,12 @@ export interface StripeFault {
   paths?: string[];
   /** Fail only this many matching requests, then behave again. (Default: until {@link FakeStripe.heal}) */
   times?: number;
+  /**
+   * `apply-then-500` only: whether a replay of a key Stripe already stored fails too (`fail`: the
+   * whole answer path is broken) or gets the stored result (`answer`: only the request that did the
+   * work lost its answer, so the client's retry with the same key recovers it). (Default: fail)
+   */
+  replays?: 'fail' | 'answer';
 }
 
 export class FakeStripe {
@@ -132,9 +138,10 @@ export class FakeStripe {
   }
 
   /** The fault that applies to this request, if any; counts it against `times`. */
-  private faultFor(route: string, template: string): StripeFaultMode | undefined {
+  private faultFor(route: string, template: string, replay: boolean): StripeFaultMode | undefined {
     const f = this.fault;
     if (!f || f.left <= 0) return undefined;
+    if (replay && f.mode === 'apply-then-500' && f.replays === 'answer') return undefined;
     const matches =
       !f.paths ||
       f.paths.some((p) => (p.includes(' ') ? p === route : template === p || template.startsWith(`${p}/`)));
@@ -307,7 +314,8 @@ export class FakeStripe {
       });
     }
 
-    const fault = this.faultFor(route, template);
+    const replayable = req.method === 'POST' && !!key && this.idempotent.has(`${path}|${key}`);
+    const fault = this.faultFor(route, template, replayable);
     if (fault === '500') return this.send(res, 500, API_ERROR);
     if (fault === 'hang') {
       this.hanging.add(res);
