@@ -75,6 +75,25 @@ function client(app: RunningApp, token: string, statuses: number[]) {
   };
 }
 
+/** Posts a signed Stripe event to the app's webhook; returns the status (0 for a dropped connection). */
+async function deliver(app: RunningApp, event: Record<string, unknown>): Promise<number> {
+  const payload = JSON.stringify(event);
+  try {
+    const res = await fetch(`${app.base}/api/v1/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }),
+      },
+      body: payload,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
 /** A doctor with a fee, REFUNDS + CHECKOUTS walk-in patients with an email, one pending appointment each. */
 async function seedAppointments(db: AppDatabase): Promise<{ doctorId: string; ids: string[] }> {
   const [doctor] = await db.q<{ id: string }>(
@@ -114,16 +133,7 @@ async function payAppointments(
     const res = await call('POST', `/appointments/${id}/checkout`, {});
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     const session = fake.pay(res.body.sessionId);
-    const payload = JSON.stringify(fake.event('checkout.session.completed', session));
-    const hook = await fetch(`${app.base}/api/v1/webhooks/stripe`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }),
-      },
-      body: payload,
-    });
-    expect(hook.status, await hook.text()).to.equal(200);
+    expect(await deliver(app, fake.event('checkout.session.completed', session))).to.equal(200);
   }
   return waitUntil(
     async () => {
@@ -185,6 +195,9 @@ export function stripeFaults(rig: FaultRig): void {
             const res = await call('POST', `/appointments/${p.appointmentId}/cancel`, {});
             expect(res.status, `cancel under ${phase.name}: ${JSON.stringify(res.body)}`).to.equal(200);
             await call('GET', `/appointments/${p.appointmentId}`);
+            // A webhook about the payment: stored at once; its processing reads Stripe, fails, retries.
+            const charge = [...fake.charges.values()].find((c) => c.payment_intent === p.pi);
+            statuses.push(await deliver(app, fake.event('charge.refunded', charge ?? {})));
           }),
           ...pending.slice(i * 2, i * 2 + 2).map(async (id) => {
             const res = await call('POST', `/appointments/${id}/checkout`, {});
@@ -207,17 +220,21 @@ export function stripeFaults(rig: FaultRig): void {
       let lastState: unknown;
       await waitUntil(
         async () => {
-          const [row] = await db.q<{ refunded: number; jobs: number; reconciled: number }>(
+          const [row] = await db.q<{ refunded: number; jobs: number; reconciled: number; events: number }>(
             `select (select count(*) from payments where id = any($1::uuid[])
                        and status = 'refunded' and amount_refunded_cents = $2)::int as refunded,
+                    -- Jobs that will still run. (A reconciliation queued while the previous one was
+                    -- running takes its key; graphile-worker gives the running one no further attempt.)
                     (select count(*) from graphile_worker.jobs
-                      where task_identifier in ('refund_payment', 'reconcile_payments'))::int as jobs,
+                      where task_identifier in ('refund_payment', 'reconcile_payments', 'process_stripe_event')
+                        and attempts < max_attempts)::int as jobs,
+                    (select count(*) from stripe_events where processed_at is null)::int as events,
                     (select count(*) from payment_reconciliation_runs
                       where started_at >= $3 and finished_at is not null and error is null)::int as reconciled`,
             [paymentIds, FEE_CENTS, new Date(faultStart)],
           );
           lastState = row;
-          return row.refunded === REFUNDS && row.jobs === 0 && row.reconciled > 0;
+          return row.refunded === REFUNDS && row.jobs === 0 && row.events === 0 && row.reconciled > 0;
         },
         RECOVER_WITHIN_MS,
         `${REFUNDS} refunds and a successful reconciliation after healing`,
@@ -290,9 +307,15 @@ export function stripeFaults(rig: FaultRig): void {
            from job_history where task = 'refund_payment' group by attempt order by attempt`,
         [new Date(healedAt)],
       );
-      const [failures] = await db.q<{ refund: number; reconcile: number; failedRuns: number }>(
+      const [failures] = await db.q<{
+        refund: number;
+        reconcile: number;
+        events: number;
+        failedRuns: number;
+      }>(
         `select count(*) filter (where task = 'refund_payment')::int as refund,
                 count(*) filter (where task = 'reconcile_payments')::int as reconcile,
+                count(*) filter (where task = 'process_stripe_event')::int as events,
                 (select count(*) from payment_reconciliation_runs where error is not null)::int as "failedRuns"
            from job_history where outcome = 'failed'`,
       );
@@ -318,7 +341,7 @@ export function stripeFaults(rig: FaultRig): void {
         done,
         lost: REFUNDS - done,
         duplicated,
-        reruns: failures.refund + failures.reconcile,
+        reruns: failures.refund + failures.reconcile + failures.events,
         requests: statuses.length,
         ok2xx: statuses.filter((s) => s >= 200 && s < 300).length,
         unavailable503: statuses.filter((s) => s === 503).length,
@@ -329,7 +352,7 @@ export function stripeFaults(rig: FaultRig): void {
         `  stripe: ${faultSeconds} s of faults; answered by the fake: ${JSON.stringify(fake.faultCounts)}; ` +
           `refunds made at Stripe whose answer was lost: ${created.filter((c) => c.failed).length}, ` +
           `replayed by key: ${fake.refundCalls.filter((c) => !c.created && !c.failed).length}; ` +
-          `failed attempts: ${failures.refund} refund, ${failures.reconcile} reconciliation (${failures.failedRuns} failed runs recorded); ` +
+          `failed attempts: ${failures.refund} refund, ${failures.reconcile} reconciliation (${failures.failedRuns} failed runs recorded), ${failures.events} webhook processing; ` +
           `refund attempts (attempt: runs, last completion s after healing): ${attempts.map((a) => `${a.attempt}: ${a.n}, ${a.lastDoneS ?? '–'}`).join('; ')}`,
       );
 
@@ -369,6 +392,14 @@ export function stripeFaults(rig: FaultRig): void {
       const emails = refundEmails().flatMap((m) => m.to);
       expect(new Set(emails).size, 'patients emailed about their refund').to.equal(REFUNDS);
       expect(emails.length, 'refund emails (each once)').to.equal(REFUNDS);
+
+      // Webhooks: every event stored under the fault was processed after it, without an error left.
+      const events = await db.q<{ type: string; outcome: string | null; error: string | null }>(
+        `select type, outcome, error from stripe_events where type = 'charge.refunded'`,
+      );
+      expect(events.length, 'webhooks stored').to.equal(REFUNDS);
+      expect(events.filter((e) => e.outcome === null || e.error !== null)).to.deep.equal([]);
+      expect(failures.events, 'failed webhook processing attempts').to.be.above(0);
 
       // Reconciliation: retried through the fault, then nothing left to repair.
       expect(failures.reconcile, 'failed reconciliation attempts').to.be.above(0);
