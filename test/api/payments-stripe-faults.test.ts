@@ -4,6 +4,7 @@
  * failed attempt leaves nothing half-written.
  */
 import { expect } from 'chai';
+import { parseCrontab } from 'graphile-worker';
 import { reconcilePayments } from '../../domain/payments/reconcile-payments.js';
 import { type Services, services, setServices } from '../../lib/services.js';
 import { testContext } from '../helpers/context.js';
@@ -12,6 +13,7 @@ import { createUser, type TestUser } from '../helpers/factories.js';
 import { api, errorOf } from '../helpers/http.js';
 import { drainJobs, jobsFor } from '../helpers/jobs.js';
 import { waitUntil } from '../helpers/wait.js';
+import { buildCrontab } from '../../worker/task-list.js';
 
 const HOUR = 3_600_000;
 /** Short, so a hanging Stripe costs 3 × 400 ms plus the client's back-off instead of 3 × 20 s. */
@@ -270,5 +272,10 @@ describe('Payments when Stripe fails (500s, timeouts, lost answers)', function (
     expect(report.fixed.map((x) => x.sessionId)).to.include(res.body.sessionId);
     await drainJobs();
     expect((await paymentsOf(f.appointmentId))[0].status).to.equal('paid');
+  });
+
+  it('the reconciliation cron retries a failed run (not max=1) and keeps one run queued (job key)', () => {
+    const item = parseCrontab(buildCrontab()).find((i) => i.task === 'reconcile_payments');
+    expect(item?.options).to.include({ maxAttempts: 5, jobKey: 'reconcile_payments', jobKeyMode: 'replace' });
   });
 });
