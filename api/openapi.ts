@@ -86,6 +86,7 @@ const STATUS_TEXT: Record<number, string> = {
   422: 'Unprocessable',
   428: 'Precondition required',
   429: 'Too many requests',
+  502: 'An upstream service refused the request',
   503: 'Temporarily unavailable',
 };
 

@@ -41,7 +41,13 @@ export interface Config {
   s3: { bucket: string; region: string; endpoint: string | undefined; forcePathStyle: boolean } | undefined;
   /** Largest accepted upload in bytes. (Default: 10 MB) */
   uploadMaxBytes: number;
-  stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiUrl: string | undefined };
+  stripe: {
+    secretKey: string | undefined;
+    webhookSecret: string | undefined;
+    apiUrl: string | undefined;
+    /** How long one Stripe API request may take before the client gives up (and retries). (Default: 20000) */
+    timeoutMs: number;
+  };
   superAdmin: { email: string; password: string } | undefined;
   /** IANA zone that defines "today" for the queue and the default zone of patients. (Default: UTC) */
   clinicTimeZone: string;
@@ -288,6 +294,7 @@ export function loadConfig(env: Env = process.env, defaults: { runWorker?: boole
       secretKey: str(env, 'STRIPE_SECRET_KEY'),
       webhookSecret: str(env, 'STRIPE_WEBHOOK_SECRET'),
       apiUrl: url(env, 'STRIPE_API_URL', ['http:', 'https:']),
+      timeoutMs: int(env, 'STRIPE_TIMEOUT_MS', 20_000, 100, 120_000),
     },
     superAdmin: superEmail && superPassword ? { email: superEmail, password: superPassword } : undefined,
     clinicTimeZone: zone(env, 'CLINIC_TIME_ZONE'),

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { NotConfiguredError } from './errors.js';
+import { AppError, NotConfiguredError } from './errors.js';
 import { services } from './services.js';
 
 export { Stripe };
@@ -13,17 +13,19 @@ let override: Stripe | undefined;
  *
  * STRIPE_API_URL (stripe-mock, a local fake) becomes the client's host/port/protocol. The client is
  * rebuilt when the configuration changes, so tests can swap `services().config`. Two network retries
- * are safe because every POST we make carries an explicit idempotency key.
+ * are safe because every POST we make carries an explicit idempotency key. Each attempt gives up
+ * after STRIPE_TIMEOUT_MS (default 20 s).
  */
 export function stripeClient(): Stripe {
   const secretKey = assertPaymentsConfigured();
-  const { apiUrl } = services().config.stripe;
+  const { apiUrl, timeoutMs } = services().config.stripe;
   if (override) return override;
-  const key = `${secretKey}|${apiUrl ?? ''}`;
+  const key = `${secretKey}|${apiUrl ?? ''}|${timeoutMs}`;
   if (cached?.key === key) return cached.client;
   const config: ConstructorParameters<typeof Stripe>[1] = {
     maxNetworkRetries: 2,
-    timeout: 20_000,
+    // STRIPE_TIMEOUT_MS per attempt: a hanging Stripe costs at most three of these plus back-off.
+    timeout: timeoutMs,
     appInfo: { name: 'clinicflow' },
   };
   if (apiUrl) {
@@ -66,4 +68,34 @@ export function stripeWebhookSecret(): string {
 /** Replaces the client built from configuration (tests with a sinon stub); `undefined` restores it. */
 export function setStripeClientForTests(client: Stripe | undefined): void {
   override = client;
+}
+
+/** Seconds a client is told to wait (`Retry-After`) when Stripe is failing. */
+const PAYMENTS_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * Whether a Stripe error means Stripe is unreachable or failing on its side (a 5xx `api_error`, a
+ * timeout or dropped connection, rate limiting) rather than refusing this request: the same request
+ * may succeed later, so a route answers 503 and a job fails to be retried with back-off.
+ */
+export function isStripeUnavailable(err: unknown): boolean {
+  return (
+    err instanceof Stripe.errors.StripeAPIError ||
+    err instanceof Stripe.errors.StripeConnectionError ||
+    err instanceof Stripe.errors.StripeRateLimitError ||
+    (err instanceof Stripe.errors.StripeError && (err.statusCode ?? 0) >= 500)
+  );
+}
+
+/** 503 `payments_unavailable` with `Retry-After`: Stripe is down or timing out; the client should retry. */
+export class PaymentsUnavailableError extends AppError {
+  constructor() {
+    super(
+      503,
+      'payments_unavailable',
+      'The payment provider is not answering right now; try again shortly.',
+      undefined,
+      { 'Retry-After': String(PAYMENTS_RETRY_AFTER_SECONDS) },
+    );
+  }
 }

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { withTransaction } from '../../db/transaction.js';
 import { AppError, ConflictError } from '../../lib/errors.js';
 import { services } from '../../lib/services.js';
-import { stripeClient, Stripe } from '../../lib/stripe.js';
+import { isStripeUnavailable, PaymentsUnavailableError, stripeClient, Stripe } from '../../lib/stripe.js';
 import { loadVisibleAppointment } from '../appointments/appointment.js';
 import type { Actor } from '../auth/actor.js';
 import { CAPTURED_STATUSES, type PaymentRow } from './payment-state.js';
@@ -39,7 +39,8 @@ export function checkoutExpiry(createdAt: Date, holdMinutes: number, now: Date):
  * The patient of the appointment or staff/admins may call it; anyone else gets 404. 409
  * `payment_not_required` when the fee is 0, `already_paid` when money was taken, `invalid_transition`
  * unless the appointment is pending, `payment_processing` while a delayed payment is settling; 503
- * when Stripe is not configured.
+ * `payments_not_configured` when Stripe is not configured, 503 `payments_unavailable` (Retry-After)
+ * when Stripe answers 5xx or times out, 502 `payment_provider_error` when Stripe refuses the request.
  *
  * The appointment row stays locked while Stripe is called, so concurrent clicks are served one after
  * the other: the second finds the first's open session and gets it back. The idempotency key
@@ -136,6 +137,15 @@ export async function createCheckout(
           'conflict',
           'A checkout for this appointment is being created; try again in a moment.',
         );
+      }
+      if (isStripeUnavailable(err)) {
+        // Stripe failing or not answering (after the client's own two retries): nothing was stored,
+        // and the next click sends the same idempotency key, so a session Stripe did create is reused.
+        services().logger.warn(
+          { err, appointmentId: appointment.id },
+          'Stripe unavailable while creating a checkout session',
+        );
+        throw new PaymentsUnavailableError();
       }
       if (err instanceof Stripe.errors.StripeError) {
         services().logger.error(

@@ -20,6 +20,11 @@ export const refundIdempotencyKey = (paymentId: string, amountCents: number): st
  * Stripe answers both with one refund. A refund that would exceed what is left of the payment (as
  * Stripe reports it now, Dashboard refunds included) is trimmed; nothing left, or a payment that never
  * took money, makes the job a no-op.
+ *
+ * When Stripe fails or times out (after the client's own two retries with the same key) the error is
+ * thrown, so the job fails and graphile-worker retries it with back-off. What stays behind is only the
+ * `pending` refund row without a Stripe id: the record that this refund is owed, under its key, which
+ * the next attempt picks up. No totals, statuses or emails change until Stripe has answered.
  */
 export async function refundPayment(payload: RefundPaymentPayload): Promise<void> {
   const knex = db();
@@ -56,16 +61,18 @@ export async function refundPayment(payload: RefundPaymentPayload): Promise<void
   const { payment, refund } = prepared;
 
   if (!refund.stripeRefundId) {
+    // Every parameter comes from the stored row, so each attempt sends exactly what the first did:
+    // Stripe replays a key only for identical parameters (others get 400 idempotency_error).
     const created = await stripeClient().refunds.create(
       {
         payment_intent: payment.stripePaymentIntentId!,
         amount: refund.amountCents,
-        reason: payload.reason === 'duplicate_payment' ? 'duplicate' : 'requested_by_customer',
+        reason: refund.reason === 'duplicate_payment' ? 'duplicate' : 'requested_by_customer',
         metadata: {
           clinicflow_key: key,
           payment_id: payment.id,
           appointment_id: payment.appointmentId,
-          reason: payload.reason,
+          reason: refund.reason,
         },
       },
       { idempotencyKey: key },

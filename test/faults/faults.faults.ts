@@ -14,6 +14,7 @@ import { databaseFaults } from './database.cases.js';
 import { FaultRig } from './harness.js';
 import { smtpFaults } from './smtp.cases.js';
 import { storageFaults } from './storage.cases.js';
+import { stripeFaults } from './stripe.cases.js';
 
 describe('fault injection: processes of the production build recover by themselves', function () {
   this.timeout(240_000);
@@ -36,4 +37,5 @@ describe('fault injection: processes of the production build recover by themselv
   databaseFaults(rig);
   smtpFaults(rig);
   storageFaults(rig);
+  stripeFaults(rig);
 });

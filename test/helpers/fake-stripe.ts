@@ -38,12 +38,48 @@ export function parseStripeForm(text: string): Obj {
   return arrays(root) as Obj;
 }
 
+/** The body Stripe sends with a 500: an `api_error` (stripe-node raises `StripeAPIError`). */
+const API_ERROR = {
+  error: { type: 'api_error', message: 'An unknown error occurred on our side (fake Stripe fault).' },
+};
+
 export interface RefundCall {
   idempotencyKey: string | undefined;
   paymentIntent: string;
   amount: number | undefined;
   /** Whether this call created a refund (false: replayed from its idempotency key). */
   created: boolean;
+  /** Whether the client got an error instead of the result (an `apply-then-500` fault). */
+  failed?: boolean;
+}
+
+/**
+ * How the fake misbehaves while a fault is on:
+ * - `500`: answers `500 api_error` without doing anything; nothing is stored under the request's
+ *   Idempotency-Key (Stripe saves no result for a request it did not execute), so a retry acts anew;
+ * - `hang`: reads the request and never answers (the client's timeout fires); nothing is done;
+ * - `apply-then-500`: carries the request out (a refund is created, its result stored under the
+ *   key) and answers `500` anyway, as when the response is lost after Stripe committed. A replay of
+ *   a stored key is failed the same way while the fault lasts (unless `replays: 'answer'`); once it
+ *   is healed (or `times` is used up) the retry gets the stored result back.
+ */
+export type StripeFaultMode = '500' | 'hang' | 'apply-then-500';
+
+export interface StripeFault {
+  mode: StripeFaultMode;
+  /**
+   * Which requests fail: `"POST /v1/refunds"` (method and path, ids as `:id`) or `"/v1/refunds"`
+   * (any method, that path and below). (Default: every request)
+   */
+  paths?: string[];
+  /** Fail only this many matching requests, then behave again. (Default: until {@link FakeStripe.heal}) */
+  times?: number;
+  /**
+   * `apply-then-500` only: whether a replay of a key Stripe already stored fails too (`fail`: the
+   * whole answer path is broken) or gets the stored result (`answer`: only the request that did the
+   * work lost its answer, so the client's retry with the same key recovers it). (Default: fail)
+   */
+  replays?: 'fail' | 'answer';
 }
 
 export class FakeStripe {
@@ -57,8 +93,15 @@ export class FakeStripe {
   readonly sessionCalls: { idempotencyKey: string | undefined; created: boolean }[] = [];
   /** Requests per "METHOD /path-template". */
   readonly counts = new Map<string, number>();
-  private idempotent = new Map<string, { status: number; body: Obj }>();
+  /** Requests a fault answered (or left hanging), per mode. */
+  readonly faultCounts: Record<StripeFaultMode, number> = { '500': 0, hang: 0, 'apply-then-500': 0 };
+  private idempotent = new Map<string, { status: number; body: Obj; params: string }>();
   private dropRefundResponses = 0;
+  private fault: (StripeFault & { left: number }) | undefined;
+  /** Responses of hanging requests, ended by {@link heal} or {@link stop}. */
+  private hanging = new Set<ServerResponse>();
+  /** Responses whose request is carried out but whose answer becomes a 500 (`apply-then-500`). */
+  private failingResponses = new WeakSet<ServerResponse>();
   private clock = 0;
   private server: Server = createServer((req, res) => void this.handle(req, res));
   url = '';
@@ -69,6 +112,7 @@ export class FakeStripe {
   }
 
   async stop(): Promise<void> {
+    this.heal();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -76,6 +120,35 @@ export class FakeStripe {
   /** The next `n` refund requests are carried out but their responses are lost (connection reset). */
   loseNextRefundResponses(n: number): void {
     this.dropRefundResponses = n;
+  }
+
+  /** Turns a fault on (replacing any other); requests already hanging keep hanging until {@link heal}. */
+  fail(fault: StripeFault): void {
+    this.fault = { ...fault, left: fault.times ?? Infinity };
+  }
+
+  /**
+   * Ends the fault. Requests still hanging are cut off (connection reset), as when a stuck load
+   * balancer is restarted: the client sees a network error and retries; nothing was done for them.
+   */
+  heal(): void {
+    this.fault = undefined;
+    for (const res of this.hanging) res.socket?.destroy();
+    this.hanging.clear();
+  }
+
+  /** The fault that applies to this request, if any; counts it against `times`. */
+  private faultFor(route: string, template: string, replay: boolean): StripeFaultMode | undefined {
+    const f = this.fault;
+    if (!f || f.left <= 0) return undefined;
+    if (replay && f.mode === 'apply-then-500' && f.replays === 'answer') return undefined;
+    const matches =
+      !f.paths ||
+      f.paths.some((p) => (p.includes(' ') ? p === route : template === p || template.startsWith(`${p}/`)));
+    if (!matches) return undefined;
+    f.left -= 1;
+    this.faultCounts[f.mode] += 1;
+    return f.mode;
   }
 
   /** Stripe prunes idempotency keys after about 24 hours: later requests with an old key act anew. */
@@ -186,8 +259,10 @@ export class FakeStripe {
   // ---- the HTTP API -------------------------------------------------------------------------
 
   private send(res: ServerResponse, status: number, body: Obj): void {
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': rid('req') });
-    res.end(JSON.stringify(body));
+    // apply-then-500: whatever the request did, the client gets Stripe's "something broke" answer.
+    const failing = this.failingResponses.has(res);
+    res.writeHead(failing ? 500 : status, { 'content-type': 'application/json', 'request-id': rid('req') });
+    res.end(JSON.stringify(failing ? API_ERROR : body));
   }
 
   private notFound(res: ServerResponse, what: string, id: string): void {
@@ -226,10 +301,8 @@ export class FakeStripe {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const u = new URL(req.url ?? '/', 'http://fake');
-    const params =
-      req.method === 'GET'
-        ? parseStripeForm(u.search.slice(1))
-        : parseStripeForm(Buffer.concat(chunks).toString());
+    const raw = Buffer.concat(chunks).toString();
+    const params = req.method === 'GET' ? parseStripeForm(u.search.slice(1)) : parseStripeForm(raw);
     const key = req.headers['idempotency-key'] as string | undefined;
     const path = u.pathname;
     const template = path.replace(/\/(cs|pi|ch|re)_test_[0-9a-f]+$/, '/:id');
@@ -241,8 +314,28 @@ export class FakeStripe {
       });
     }
 
+    const replayable = req.method === 'POST' && !!key && this.idempotent.has(`${path}|${key}`);
+    const fault = this.faultFor(route, template, replayable);
+    if (fault === '500') return this.send(res, 500, API_ERROR);
+    if (fault === 'hang') {
+      this.hanging.add(res);
+      res.on('close', () => this.hanging.delete(res));
+      return;
+    }
+    // apply-then-500: the request is carried out below and `res` answers 500 whatever it was to say.
+    if (fault === 'apply-then-500') this.failingResponses.add(res);
+
     if (req.method === 'POST' && key) {
       const replay = this.idempotent.get(`${path}|${key}`);
+      if (replay && replay.params !== raw) {
+        // Stripe's rule: a key belongs to one set of parameters; reusing it for others is refused.
+        return this.send(res, 400, {
+          error: {
+            type: 'idempotency_error',
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+          },
+        });
+      }
       if (replay) {
         if (path === '/v1/refunds') {
           this.refundCalls.push({
@@ -250,6 +343,7 @@ export class FakeStripe {
             paymentIntent: params.payment_intent,
             amount: Number(params.amount),
             created: false,
+            failed: fault === 'apply-then-500',
           });
           if (this.dropRefundResponses > 0) {
             this.dropRefundResponses -= 1;
@@ -295,7 +389,7 @@ export class FakeStripe {
     if (req.method === 'POST' && kind === 'checkout/sessions' && !id) {
       const result = this.createSession(params);
       if ('error' in result) return this.invalid(res, result.error);
-      if (key) this.idempotent.set(`${path}|${key}`, { status: 200, body: clone(result) });
+      if (key) this.idempotent.set(`${path}|${key}`, { status: 200, body: clone(result), params: raw });
       this.sessionCalls.push({ idempotencyKey: key, created: true });
       return this.send(res, 200, result);
     }
@@ -313,8 +407,14 @@ export class FakeStripe {
         );
       }
       const refund = this.createRefund(params);
-      this.refundCalls.push({ idempotencyKey: key, paymentIntent: pi.id, amount, created: true });
-      if (key) this.idempotent.set(`${path}|${key}`, { status: 200, body: clone(refund) });
+      this.refundCalls.push({
+        idempotencyKey: key,
+        paymentIntent: pi.id,
+        amount,
+        created: true,
+        failed: fault === 'apply-then-500',
+      });
+      if (key) this.idempotent.set(`${path}|${key}`, { status: 200, body: clone(refund), params: raw });
       if (this.dropRefundResponses > 0) {
         this.dropRefundResponses -= 1;
         req.socket.destroy();

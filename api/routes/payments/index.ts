@@ -31,6 +31,13 @@ export const paymentsRoutes = defineRoutes([
       errorSpec(409, 'invalid_transition', 'Not allowed from the current status'),
       errorSpec(409, 'payment_not_required', 'The doctor charges no fee'),
       errorSpec(409, 'payment_processing', 'A payment is being processed'),
+      errorSpec(502, 'payment_provider_error', 'Stripe refused to create the Checkout Session'),
+      errorSpec(503, 'payments_not_configured', 'STRIPE_SECRET_KEY is not set: payments are off'),
+      errorSpec(
+        503,
+        'payments_unavailable',
+        'Stripe is failing or not answering; retry after Retry-After seconds (the same session is handed out)',
+      ),
     ],
     operationId: 'createCheckout',
     summary:
