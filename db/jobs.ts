@@ -79,6 +79,21 @@ export async function addJobs(
   opts: { preserveRunAt?: boolean } = {},
 ): Promise<void> {
   if (specs.length === 0) return;
+  const result = await addJobsQuery(trx, specs, opts);
+  assertJobsQueued(specs, (result.rows as { n: number }[])[0]?.n ?? 0);
+}
+
+/**
+ * {@link addJobs}'s statement as a query answering `n`, the number of jobs queued, for a caller that
+ * folds it into a statement of its own (a `with` clause) to save the round trip; check `n` with
+ * {@link assertJobsQueued}. A `with` clause that is not a data-modifying statement only runs when
+ * the main query reads it, so the caller must select `n`.
+ */
+export function addJobsQuery(
+  trx: Knex | Knex.Transaction,
+  specs: readonly JobSpec[],
+  opts: { preserveRunAt?: boolean } = {},
+): Knex.Raw {
   const json = specs.map((s) => ({
     identifier: s.task,
     payload: s.payload ?? {},
@@ -88,16 +103,18 @@ export async function addJobs(
     job_key: s.jobKey ?? null,
     priority: s.priority ?? null,
   }));
-  const result = await trx.raw(
+  return trx.raw(
     `select count(*)::int as n from graphile_worker.add_jobs(
        array(select s from json_populate_recordset(null::graphile_worker.job_spec, ?::json) s), ?::boolean)`,
     [JSON.stringify(json), opts.preserveRunAt ?? false],
   );
-  const n = (result.rows as { n: number }[])[0]?.n ?? 0;
-  // A key whose job is locked by a worker at that instant yields no row (graphile-worker #580).
-  if (n !== specs.length)
+}
+
+/** Throws unless `queued` jobs is all of `specs`: a key whose job is locked by a worker at that instant yields no row (graphile-worker #580). */
+export function assertJobsQueued(specs: readonly JobSpec[], queued: number): void {
+  if (queued !== specs.length)
     throw new Error(
-      `graphile_worker.add_jobs queued ${n} of ${specs.length} jobs (${specs.map((s) => s.task).join(', ')})`,
+      `graphile_worker.add_jobs queued ${queued} of ${specs.length} jobs (${specs.map((s) => s.task).join(', ')})`,
     );
 }
 
