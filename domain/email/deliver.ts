@@ -54,9 +54,10 @@ async function beginClaim(
  * SMTP server accepted the message and the COMMIT did not complete (at-least-once at that single
  * point, exactly-once everywhere else).
  *
- * Three round trips to the database per email (begin + claim, commit; a skip adds none), driven
- * through pg on a connection of the knex pool: a knex transaction cost ≈ 0.25 ms of CPU per email in
- * the builder and the transactor it creates, the statements themselves ≈ 0.07 ms (docs/email.md).
+ * Two round trips to the database per email (begin + claim, commit), where the earlier order
+ * (advisory lock, select, send, insert) took five. They run through pg on a connection of the knex
+ * pool: a knex transaction cost ≈ 0.25 ms of CPU per email in the builder and the transactor it
+ * creates, the statements themselves ≈ 0.07 ms (docs/email.md).
  * The Message-ID is made here so the row can carry it before the send; `sent_at` is the claim's
  * time, a few milliseconds before the server accepted the message.
  * @returns whether this call sent the message, and its Message-ID if it did.

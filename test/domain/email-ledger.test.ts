@@ -123,7 +123,7 @@ describe('email ledger (deliverEmail)', () => {
     const to = uniqueEmail('ledger-crash');
     const req = request(to);
     const other = await claimInOtherSession(req.ledgerKey, to);
-    const pid = other.processID;
+    const pid: number = (await other.query('select pg_backend_pid() as pid')).rows[0].pid;
     try {
       const pending = deliverEmail(req);
       await waitForBlockedClaim();
