@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -7,6 +8,8 @@ export interface OutgoingEmail {
   subject: string;
   html: string;
   text: string;
+  /** The Message-ID header, e.g. from {@link newMessageId}; nodemailer makes one when absent. */
+  messageId?: string;
   attachments?: { filename: string; content: string | Buffer; contentType?: string }[];
 }
 
@@ -14,6 +17,15 @@ export interface OutgoingEmail {
 export interface Mailer {
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
   close(): void;
+}
+
+/**
+ * A fresh Message-ID on the domain of `from` (`Name <user@domain>` or a bare address), as nodemailer
+ * would make it, but known before the send so it can be stored with the ledger row first.
+ */
+export function newMessageId(from: string): string {
+  const domain = /@([^\s<>@]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+  return `<${randomUUID()}@${domain}>`;
 }
 
 /**

@@ -7,6 +7,8 @@ export interface DeliveredEmail {
   text: string;
   html: string;
   attachments: ParsedMail['attachments'];
+  /** The Message-ID header as sent (with its angle brackets). */
+  messageId: string | undefined;
   receivedAt: Date;
 }
 
@@ -49,6 +51,7 @@ export class SmtpInbox {
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : '',
             attachments: mail.attachments,
+            messageId: mail.messageId,
             receivedAt: new Date(),
           });
           const w = this.waiters;
