@@ -1,16 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { doctorScheduleCache } from '../../domain/scheduling/doctor-cache.js';
-import { testContext } from '../helpers/context.js';
 import { createUser, type TestUser } from '../helpers/factories.js';
 import { api } from '../helpers/http.js';
+import { withSecondWeb } from '../helpers/second-web.js';
 import { waitUntil } from '../helpers/wait.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DAY_MS = 86_400_000;
 const hours = (start: string, end: string) =>
   [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start, end }));
@@ -93,19 +88,7 @@ describe('slot listings served from the doctor schedule cache', () => {
   it('shows an edit made through one web process in another process’s next listings within 1 s', async function () {
     this.timeout(60_000);
     await setHours('09:00', '11:00');
-    const { config } = testContext();
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/second-web.ts'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: testContext().databaseUrl, JWT_SECRET: config.jwtSecret },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.once('exit', (code) => reject(new Error(`second web process exited (${code})`)));
-        createInterface({ input: child.stdout! }).on('line', (l) => {
-          if (l.startsWith('listening ')) resolve(l.slice('listening '.length));
-        });
-      });
+    await withSecondWeb(async (url) => {
       const remote = async () => {
         const res = await fetch(`${url}/api/v1/doctors/${doctor.id}/slots?${window()}`, {
           headers: { authorization: `Bearer ${patient.token}` },
@@ -124,9 +107,6 @@ describe('slot listings served from the doctor schedule cache', () => {
         'the second process to list the new hours',
       );
       expect(performance.now() - t0).to.be.below(1000);
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-    }
+    });
   });
 });

@@ -1,7 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ActorCache } from '../../domain/auth/actor-cache.js';
 import type { Actor } from '../../domain/auth/actor.js';
@@ -10,9 +6,8 @@ import { services } from '../../lib/services.js';
 import { testContext } from '../helpers/context.js';
 import { createUser } from '../helpers/factories.js';
 import { api, request } from '../helpers/http.js';
+import { withSecondWeb } from '../helpers/second-web.js';
 import { waitUntil } from '../helpers/wait.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Resolves with the time (ms) until `cache` drops `userId`'s entries. */
 function invalidated(cache: ActorCache, userId: string, limitMs = 5_000): Promise<number> {
@@ -114,19 +109,7 @@ describe('actor cache', () => {
 
   it('refuses a revoked token within 1 s on a second web process (logout on the first)', async function () {
     this.timeout(60_000);
-    const { config } = testContext();
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/second-web.ts'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: testContext().databaseUrl, JWT_SECRET: config.jwtSecret },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.once('exit', (code) => reject(new Error(`second web process exited (${code})`)));
-        createInterface({ input: child.stdout! }).on('line', (l) => {
-          if (l.startsWith('listening ')) resolve(l.slice('listening '.length));
-        });
-      });
+    await withSecondWeb(async (url) => {
       const user = await createUser('doctor');
       const me = () =>
         fetch(`${url}/api/v1/users/me`, { headers: { authorization: `Bearer ${user.token}` } });
@@ -142,9 +125,6 @@ describe('actor cache', () => {
       expect(performance.now() - t0).to.be.below(1000);
       const body = (await (await me()).json()) as { error: { code: string } };
       expect(body.error.code).to.equal('token_revoked');
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-    }
+    });
   });
 });
