@@ -240,6 +240,22 @@ export function freeSlotStarts(plan: SlotPlan, w: SlotWindowMs): number[] {
 }
 
 /**
+ * The starts among `starts` that the busy intervals (flat pairs, as {@link SlotWindowMs.busy}) leave
+ * free, in the same order. Given the grid of a window (what {@link freeSlotStarts} answers with no
+ * busy intervals and no limit), this is exactly what it answers with `busy` over that window: busy
+ * intervals only ever remove grid slots, each by the same test. A search across doctors computes
+ * the grids first, without the database, and reads appointments only for the stretch it needs.
+ */
+export function dropBusyStarts(plan: SlotPlan, starts: readonly number[], busy: readonly number[]): number[] {
+  const a = plan.availability;
+  const slotMs = a.slotMinutes * MS_PER_MINUTE;
+  const bufferMs = a.bufferMinutes * MS_PER_MINUTE;
+  const merged = mergeBusy(busy);
+  if (merged.length === 0) return starts.slice();
+  return starts.filter((t) => !overlapsBusy(merged, t - bufferMs, t + slotMs + bufferMs));
+}
+
+/**
  * True iff `startsAt` is exactly the start of a slot that {@link computeFreeSlots} would list as free.
  *
  * Booking uses this so it can never accept a time the listing would not offer. The day's full grid
