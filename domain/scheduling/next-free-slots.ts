@@ -9,12 +9,15 @@ import { ValidationError } from '../../lib/errors.js';
 import { type CachedDoctor, doctorScheduleCache } from './doctor-cache.js';
 import { availabilityFromRow, type AvailabilityRow } from './doctor-availability.js';
 import { LIVE_STATUSES } from './free-slots.js';
-import { MAX_SLOT_RANGE_DAYS, freeSlotStarts, prepareSlotPlan } from './slots.js';
+import { MAX_SLOT_RANGE_DAYS, dropBusyStarts, freeSlotStarts, prepareSlotPlan } from './slots.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
-/** The first stretch of time searched; with many doctors most searches fill a page within it. */
-const FIRST_SPAN_MS = 4 * 60 * MINUTE_MS;
+/**
+ * The first stretch whose grids are laid out; with many doctors it usually holds a page's
+ * candidates several times over, else it is widened.
+ */
+const GRID_SPAN_MS = 60 * MINUTE_MS;
 
 export interface NextFreeSlotsQuery {
   /** Case-insensitive exact specialization; omitted: every bookable doctor. */
@@ -81,7 +84,7 @@ const NEAR_SQL = `select ap.doctor_id, (extract(epoch from ap.starts_at) * 1000)
                    where ap.status in (${LIVE_STATUSES.map((s) => `'${s}'`).join(', ')})
                      and tstzrange(ap.starts_at, add_minutes(ap.ends_at, ap.buffer_minutes), '[)')
                          && tstzrange(add_minutes(?::timestamptz, -?::int), add_minutes(?::timestamptz, ?::int), '[)')
-                     and (?::uuid[] is null or ap.doctor_id = any(?::uuid[]))`;
+                     and ap.doctor_id = any(?::uuid[])`;
 
 /**
  * The live appointments that can block a slot starting in `[lo, hi)` for any of `doctors`, as busy
@@ -89,13 +92,12 @@ const NEAR_SQL = `select ap.doctor_id, (extract(epoch from ap.starts_at) * 1000)
  * appointments_live_time_idx: the stretch widened by the largest buffer and slot of these doctors,
  * a superset of what matters (freeSlotStarts tests each candidate exactly). As in
  * loadDoctorSchedule, a stored buffer above the doctor's current one lengthens the interval.
- * `narrow`: only these doctors' rows (a specialization's few doctors out of many).
+ * Only these doctors' rows: the stretch is short and holds candidates of only some doctors.
  */
 async function readBusy(
   knex: Knex,
   doctors: readonly CachedDoctor[],
   byId: ReadonlyMap<string, CachedDoctor>,
-  narrow: boolean,
   lo: number,
   hi: number,
 ): Promise<Map<string, number[]>> {
@@ -106,10 +108,10 @@ async function readBusy(
     maxBuffer = Math.max(maxBuffer, a.bufferMinutes);
     maxReach = Math.max(maxReach, a.slotMinutes + a.bufferMinutes);
   }
-  const ids = narrow ? doctors.map((d) => d.id) : null;
+  const ids = doctors.map((d) => d.id);
   const { rows } = (await knex
-    .raw(NEAR_SQL, [new Date(lo), maxBuffer, new Date(hi), maxReach, ids, ids])
-    .options({ name: 'clinicflow_near_busy_v1', rowMode: 'array' })) as {
+    .raw(NEAR_SQL, [new Date(lo), maxBuffer, new Date(hi), maxReach, ids])
+    .options({ name: 'clinicflow_near_busy_v2', rowMode: 'array' })) as {
     rows: [string, number, number, number][];
   };
   const busy = new Map<string, number[]>();
@@ -175,16 +177,64 @@ function mergeByStart(lists: number[][], count: number, emit: (list: number, val
   }
 }
 
+interface Grids {
+  /** Per doctor with any, their grid starts, ascending. */
+  lists: number[][];
+  owners: CachedDoctor[];
+  total: number;
+}
+
+/**
+ * Every doctor's grid starts (appointments aside) in `[lo, hi)`, ascending, past the cursor. Without
+ * a limit, so that each list is the whole grid of the stretch: the free starts of any shorter
+ * stretch are then exactly its part of the list minus what appointments block (dropBusyStarts).
+ */
+function layOutGrids(
+  doctors: readonly CachedDoctor[],
+  lo: number,
+  hi: number,
+  nowMs: number,
+  after: { t: number; doctorId: string } | undefined,
+): Grids {
+  const lists: number[][] = [];
+  const owners: CachedDoctor[] = [];
+  let total = 0;
+  for (const d of doctors) {
+    const starts = freeSlotStarts(d.plan, { fromMs: lo, toMs: hi, nowMs, busy: NO_BUSY });
+    let first = 0;
+    if (after) {
+      while (first < starts.length && starts[first]! < after.t) first++;
+      if (first < starts.length && starts[first] === after.t && d.id <= after.doctorId) first++;
+    }
+    if (first < starts.length) {
+      lists.push(first ? starts.slice(first) : starts);
+      owners.push(d);
+      total += starts.length - first;
+    }
+  }
+  return { lists, owners, total };
+}
+
+/** The `k`-th smallest value (1-based) of ascending `lists`, merged as the page is. */
+function kthSmallest(lists: number[][], k: number): number {
+  let value = Infinity;
+  mergeByStart(lists, k, (_, t) => (value = t));
+  return value;
+}
+
 /**
  * The first `limit` free slots starting in `[from, to)` across the doctors, ordered by start and
  * then doctor id, with a cursor for the next page.
  *
- * Each doctor's slots come from computeFreeSlots (their own zone, hours, notice, buffers, horizon,
- * appointments), the same rules booking checks. The search reads everything it needs in one
- * statement for the first four hours after the page's start, and only when that stretch holds
- * fewer than a page, one more statement per wider stretch (×4 each time: 16 h, 64 h, …; after a
- * stretch where nobody was free, from the next start any grid offers, 4 h again), so a page
- * usually costs one or two round trips, never one per doctor.
+ * Each doctor's slots follow the rules of computeFreeSlots (their own zone, hours, notice, buffers,
+ * horizon, appointments), the same rules booking checks. The search first lays out every doctor's
+ * grid from the page's start without the database (cached plans: zone, hours, notice, horizon), an
+ * hour ahead and wider (×4) until it holds a margin over a page of candidates; it then reads, in one
+ * statement, the appointments of only the doctors with a candidate before the margin's last one,
+ * and only up to it (minutes with many doctors, not hours), drops the taken candidates and merges
+ * the rest. Only when too many were taken does it go on from there, with a margin sized by the
+ * share that was free; after a stretch where no grid offers anything it jumps to the next start any
+ * grid offers. A page usually costs one round trip, never one per doctor.
  */
 export async function listNextFreeSlots(
   query: NextFreeSlotsQuery,
@@ -219,57 +269,72 @@ export async function listNextFreeSlots(
   const end = to.getTime();
   const nowMs = now.getTime();
   const found: DoctorSlot[] = [];
-  let span = FIRST_SPAN_MS;
   const doctors = lo < end ? await bookableDoctors(db(), query.specialization) : [];
   const byId = new Map(doctors.map((d) => [d.id, d]));
-  // A specialization's doctors are a few of many: their rows only. Every doctor: no filter.
-  const narrow = query.specialization !== undefined;
+  // Share of candidates found free so far: sizes the margin of candidates read per stretch.
+  let freeShare = 0.5;
+  let span = GRID_SPAN_MS;
   while (doctors.length && lo < end && found.length <= limit) {
-    const hi = Math.min(end, lo + span);
-    const busy = await readBusy(db(), doctors, byId, narrow, lo, hi);
-    // Each doctor's free starts of the stretch, ascending, past the cursor.
-    const lists: number[][] = [];
-    const owners: CachedDoctor[] = [];
-    for (const d of doctors) {
-      const starts = freeSlotStarts(d.plan, {
-        fromMs: lo,
-        toMs: hi,
-        nowMs,
-        busy: busy.get(d.id) ?? NO_BUSY,
-        // A doctor's slots past a page's worth cannot make it into the page (one more: the slot at
-        // the cursor's instant, which the cursor may exclude).
-        limit: limit + 2,
-      });
-      let first = 0;
-      if (after) {
-        while (first < starts.length && starts[first]! < after.t) first++;
-        if (first < starts.length && starts[first] === after.t && d.id <= after.doctorId) first++;
+    const need = limit + 1 - found.length;
+    const want = Math.ceil(need / Math.max(freeShare, 0.05) + need / 4) + 4;
+    // The doctors' grids from lo, over a span widened (×4) until they hold `want` candidates.
+    let grid: Grids;
+    let gridEnd: number;
+    for (;;) {
+      gridEnd = Math.min(end, lo + span);
+      grid = layOutGrids(doctors, lo, gridEnd, nowMs, after);
+      if (grid.total >= want || gridEnd >= end) break;
+      if (grid.total === 0) {
+        // No grid offers anything in the stretch (a night, a Sunday): go on from the first start any
+        // grid offers (appointments only ever remove slots, so nothing is skipped), at the first span.
+        lo = Math.min(firstGridStart(doctors, gridEnd, end, nowMs), end);
+        span = GRID_SPAN_MS;
+        if (lo >= end) break;
+        continue;
       }
-      if (first < starts.length) {
-        lists.push(first ? starts.slice(first) : starts);
-        owners.push(d);
-      }
+      span *= 4;
+    }
+    const { lists, owners, total } = grid;
+    if (!total) break;
+    // The stretch [lo, hi) holds `want` candidates (or all there are up to gridEnd): the busy read
+    // covers only it, and only the doctors with a candidate in it.
+    const hi = total > want ? Math.min(gridEnd, kthSmallest(lists, want) + 1) : gridEnd;
+    const near: number[][] = [];
+    const nearOwners: CachedDoctor[] = [];
+    let candidates = 0;
+    for (let i = 0; i < lists.length; i++) {
+      const starts = lists[i]!;
+      if (starts[0]! >= hi) continue;
+      let n = starts.length;
+      while (starts[n - 1]! >= hi) n--;
+      near.push(n < starts.length ? starts.slice(0, n) : starts);
+      nearOwners.push(owners[i]!);
+      candidates += n;
+    }
+    const busy = await readBusy(db(), nearOwners, byId, lo, hi);
+    const free: number[][] = [];
+    const freeOwners: CachedDoctor[] = [];
+    let freeCount = 0;
+    for (let i = 0; i < near.length; i++) {
+      const d = nearOwners[i]!;
+      const b = busy.get(d.id);
+      const starts = b ? dropBusyStarts(d.plan, near[i]!, b) : near[i]!;
+      if (!starts.length) continue;
+      free.push(starts);
+      freeOwners.push(d);
+      freeCount += starts.length;
     }
     // The page's next slots by (start, doctor id): a merge of the per-doctor lists that stops once
     // the page is full, instead of an object per candidate and a sort of them all.
-    mergeByStart(lists, limit + 1 - found.length, (i, t) => {
-      const d = owners[i]!;
+    mergeByStart(free, limit + 1 - found.length, (i, t) => {
+      const d = freeOwners[i]!;
       const slotMs = d.plan.availability.slotMinutes * MINUTE_MS;
       found.push({ doctorId: d.id, startsAt: new Date(t), endsAt: new Date(t + slotMs) });
     });
+    freeShare = freeCount / candidates;
     lo = hi;
-    span *= 4;
-    if (!lists.length && lo < end) {
-      // Nobody was free in the stretch. When nobody even has hours next (a night, a Sunday), jump
-      // to the first start any doctor's grid offers, found without the database (appointments only
-      // ever remove slots, so nothing is skipped), and start small again: otherwise the widening
-      // stretches would read days of appointments to fill one page.
-      const open = firstGridStart(doctors, lo, end, nowMs);
-      if (open > lo) {
-        lo = Math.min(open, end);
-        span = FIRST_SPAN_MS;
-      }
-    }
+    // The next stretch starts where this one ended: its grid is laid out again from the first span.
+    span = GRID_SPAN_MS;
   }
   const items = found.slice(0, limit);
   const last = items[items.length - 1];

@@ -2,7 +2,7 @@
  * Free-slot computation: which start times a doctor offers, given their availability and the
  * appointments they already have. Pure: no clock, database or I/O; the caller passes `now` and `busy`.
  */
-import { DateTime } from 'luxon';
+import { DateTime, Info, type Zone } from 'luxon';
 import { type Availability, parseTimeOfDay, validateAvailability } from './availability.js';
 
 /** Widest `[from, to)` window, in days, that the slot listing accepts; enforced by the caller (route). */
@@ -240,6 +240,22 @@ export function freeSlotStarts(plan: SlotPlan, w: SlotWindowMs): number[] {
 }
 
 /**
+ * The starts among `starts` that the busy intervals (flat pairs, as {@link SlotWindowMs.busy}) leave
+ * free, in the same order. Given the grid of a window (what {@link freeSlotStarts} answers with no
+ * busy intervals and no limit), this is exactly what it answers with `busy` over that window: busy
+ * intervals only ever remove grid slots, each by the same test. A search across doctors computes
+ * the grids first, without the database, and reads appointments only for the stretch it needs.
+ */
+export function dropBusyStarts(plan: SlotPlan, starts: readonly number[], busy: readonly number[]): number[] {
+  const a = plan.availability;
+  const slotMs = a.slotMinutes * MS_PER_MINUTE;
+  const bufferMs = a.bufferMinutes * MS_PER_MINUTE;
+  const merged = mergeBusy(busy);
+  if (merged.length === 0) return starts.slice();
+  return starts.filter((t) => !overlapsBusy(merged, t - bufferMs, t + slotMs + bufferMs));
+}
+
+/**
  * True iff `startsAt` is exactly the start of a slot that {@link computeFreeSlots} would list as free.
  *
  * Booking uses this so it can never accept a time the listing would not offer. The day's full grid
@@ -292,8 +308,12 @@ interface WallClock {
 export class ZoneClock {
   private readonly wall = new Map<number, WallClock>();
   private readonly horizons = new Map<number, number>();
+  private readonly offsets = new Map<number, number>();
+  private readonly luxonZone: Zone;
 
-  constructor(readonly zone: string) {}
+  constructor(readonly zone: string) {
+    this.luxonZone = Info.normalizeZone(zone);
+  }
 
   /** {@link computeWallClock} of local date `day` (days since 1970-01-01) and `minutes` (0–1440). */
   wallClock(day: number, minutes: number): WallClock {
@@ -307,15 +327,47 @@ export class ZoneClock {
     return hit;
   }
 
-  /** `nowMs` plus `days` calendar days of this zone (same local time of day), in ms. */
+  /**
+   * `nowMs` plus `days` calendar days of this zone (same local time of day), in ms: what luxon's
+   * `DateTime.fromMillis(nowMs, {zone}).plus({days}).toMillis()` answers, computed the way luxon
+   * does it (its `adjustTime` and `fixOffset`) but on memoised offsets. `now` changes with every
+   * request, so a memo of the answer alone never hits, and luxon's offset lookups (Intl
+   * `formatToParts`) were ~5 % of a web process's CPU under `GET /slots`.
+   */
   horizonEnd(nowMs: number, days: number): number {
     // Unique while days < 1024 (validation caps it at 365); exact in a double until the year 2248.
     const key = nowMs * 1024 + days;
     let hit = this.horizons.get(key);
     if (hit === undefined) {
-      hit = DateTime.fromMillis(nowMs, { zone: this.zone }).plus({ days }).toMillis();
+      const o = this.offsetAt(nowMs);
+      // The same wall-clock time `days` dates later (a local timestamp: wall clock read as UTC).
+      const local = nowMs + o * MS_PER_MINUTE + days * MS_PER_DAY;
+      let guess = local - o * MS_PER_MINUTE;
+      const o2 = this.offsetAt(guess);
+      if (o2 === o) hit = guess;
+      else {
+        guess -= (o2 - o) * MS_PER_MINUTE;
+        const o3 = this.offsetAt(guess);
+        // Else that wall-clock time falls in a gap (spring-forward): luxon reads it with the smaller offset.
+        hit = o3 === o2 ? guess : local - Math.min(o2, o3) * MS_PER_MINUTE;
+      }
       if (this.horizons.size >= 1000) this.horizons.clear();
       this.horizons.set(key, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * luxon's UTC offset (minutes) of this zone at `ms`, memoised per second: luxon computes it from
+   * the instant truncated to the second, so the memo returns exactly what luxon would.
+   */
+  private offsetAt(ms: number): number {
+    const second = Math.floor(ms / 1000);
+    let hit = this.offsets.get(second);
+    if (hit === undefined) {
+      hit = this.luxonZone.offset(ms);
+      if (this.offsets.size >= 10_000) this.offsets.clear();
+      this.offsets.set(second, hit);
     }
     return hit;
   }

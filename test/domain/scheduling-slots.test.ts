@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DateTime } from 'luxon';
 import {
   type Availability,
   DEFAULT_AVAILABILITY,
@@ -10,6 +11,7 @@ import {
   isBookableSlot,
   MAX_SLOT_RANGE_DAYS,
   slotEnd,
+  zoneClock,
 } from '../../domain/scheduling/slots.js';
 
 const weekdays = (start: string, end: string) => [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start, end }));
@@ -388,6 +390,70 @@ describe('domain/scheduling slots', () => {
       expect(() =>
         day(berlin({ timeZone: 'Nowhere/Else' }), '2026-10-26T00:00:00Z', '2026-10-27T00:00:00Z'),
       ).to.throw(RangeError, '/timeZone');
+    });
+  });
+
+  describe('horizon end (ZoneClock.horizonEnd)', () => {
+    // Zones with unusual changes: 30-minute DST, DST at midnight, negative DST, 2-hour DST,
+    // Ramadan suspensions, a skipped day (Apia 2011), quarter-hour offsets, no DST at all.
+    const zones = [
+      'UTC',
+      'Europe/Berlin',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'America/Havana',
+      'America/Santiago',
+      'Asia/Beirut',
+      'Africa/Casablanca',
+      'Europe/Dublin',
+      'Antarctica/Troll',
+      'Pacific/Apia',
+      'America/St_Johns',
+      'Asia/Tehran',
+      'Asia/Kathmandu',
+      'America/Asuncion',
+      'Pacific/Kiritimati',
+      'America/Scoresbysund',
+    ];
+    const DAYS = [1, 2, 7, 30, 90, 365];
+
+    it('is what luxon’s plus({days}) answers, also when the answer falls in a DST gap or overlap', () => {
+      const DAY_MS = 86_400_000;
+      let checked = 0;
+      const check = (zone: string, nowMs: number, days: number) => {
+        const want = DateTime.fromMillis(nowMs, { zone }).plus({ days }).toMillis();
+        expect(
+          zoneClock(zone).horizonEnd(nowMs, days),
+          `${zone} ${new Date(nowMs).toISOString()} +${days}`,
+        ).to.equal(want);
+        checked++;
+      };
+      for (const zone of zones) {
+        const offset = (ms: number) => DateTime.fromMillis(ms, { zone }).offset;
+        // Every change of 2011 (Apia skipped a day) and 2026, found to the second: answers landing
+        // just before, inside and after each gap or overlap, at odd seconds and milliseconds.
+        for (const year of [2011, 2026]) {
+          let previous = offset(Date.UTC(year, 0, 1));
+          for (let t = Date.UTC(year, 0, 2); t < Date.UTC(year + 1, 0, 1); t += DAY_MS) {
+            if (offset(t) === previous) continue;
+            let lo = t - DAY_MS;
+            let hi = t;
+            while (hi - lo > 1000) {
+              const mid = Math.floor((lo + hi) / 2000) * 1000;
+              if (offset(mid) === previous) lo = mid;
+              else hi = mid;
+            }
+            for (const days of [1, 90])
+              for (let k = -150; k <= 150; k += 13)
+                check(zone, hi + k * 60_000 + k * 37 - days * DAY_MS, days);
+            previous = offset(t);
+          }
+        }
+        for (let i = 0; i < 20; i++)
+          check(zone, Date.UTC(2020, 0, 1) + i * 47_123_456_789, DAYS[i % DAYS.length]!);
+      }
+      expect(checked).to.be.greaterThan(zones.length * 20);
     });
   });
 });
