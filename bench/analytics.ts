@@ -16,7 +16,7 @@ import PDFDocument from 'pdfkit';
 import pg from 'pg';
 import { createApp } from '../api/app.js';
 import { webMiddleware } from '../bin/extensions.js';
-import { connectDatabase, disconnectDatabase } from '../db/knex.js';
+import { connectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { issueToken } from '../domain/auth/tokens.js';
 import { renderInvoicePdf } from '../domain/billing/render-invoice-pdf.js';
@@ -24,7 +24,7 @@ import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
-import { fmt, freshDatabase, percentile, type BenchResult } from './lib.js';
+import { type BenchResult, closeBenchApp, fmt, freshDatabase, percentile } from './lib.js';
 
 const CALLS = Number(process.env.BENCH_ANALYTICS_CALLS ?? 50);
 const PDFS = Number(process.env.BENCH_PDFS ?? 200);
@@ -260,7 +260,7 @@ export async function benchAnalytics(): Promise<BenchResult[]> {
     await client.end().catch(() => {});
     server?.closeAllConnections();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await disconnectDatabase();
+    await closeBenchApp();
     mailer.close();
     await db.drop();
   }

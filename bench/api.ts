@@ -17,14 +17,14 @@ import { promisify } from 'node:util';
 import Koa from 'koa';
 import { createApp } from '../api/app.js';
 import { webMiddleware } from '../bin/extensions.js';
-import { connectDatabase, disconnectDatabase } from '../db/knex.js';
+import { connectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { issueToken } from '../domain/auth/tokens.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
-import { benchPool, fmt, freshDatabase, percentile, type BenchResult } from './lib.js';
+import { benchPool, type BenchResult, closeBenchApp, fmt, freshDatabase, percentile } from './lib.js';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_API_SECONDS ?? 10);
@@ -347,7 +347,7 @@ export async function benchApi(): Promise<BenchResult[]> {
     ];
   } finally {
     await Promise.all(servers.map(close));
-    await disconnectDatabase();
+    await closeBenchApp();
     mailer.close();
     await db.drop();
   }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import { connectDatabase, disconnectDatabase } from '../db/knex.js';
+import { connectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { loadConfig } from '../lib/config.js';
 import { renderEmail } from '../lib/email-templates.js';
@@ -17,7 +17,7 @@ import { setServices } from '../lib/services.js';
 import { sendEmailTask } from '../worker/tasks/core/send_email.js';
 import { runMigrations } from 'graphile-worker';
 import { clinicflowWorker } from './jobs.js';
-import { benchPool, fmt, freshDatabase, type BenchResult } from './lib.js';
+import { benchPool, type BenchResult, closeBenchApp, fmt, freshDatabase } from './lib.js';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 2_000);
 /** Alternating rounds per side; the best of each is reported. */
@@ -193,7 +193,7 @@ export async function benchEmail(): Promise<BenchResult[]> {
     ];
   } finally {
     mailer.close();
-    await disconnectDatabase();
+    await closeBenchApp();
     await sink.stop();
     await db.drop();
   }

@@ -7,10 +7,10 @@
  */
 import { runMigrations } from 'graphile-worker';
 import pg from 'pg';
-import { connectDatabase, disconnectDatabase } from '../db/knex.js';
+import { connectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { clinicflowWorker } from './jobs.js';
-import { benchPool, fmt, freshDatabase, percentile, type BenchResult } from './lib.js';
+import { benchPool, type BenchResult, closeBenchApp, fmt, freshDatabase, percentile } from './lib.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
 const DUE = 1_000;
@@ -73,7 +73,7 @@ export async function benchFanout(): Promise<BenchResult[]> {
   try {
     const knex = connectDatabase(db.url, 2);
     await migrateDatabase(knex, db.url);
-    await disconnectDatabase();
+    await closeBenchApp();
     const pool = benchPool(db.url, 2);
     await runMigrations({ pgPool: pool });
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { connectDatabase, disconnectDatabase } from '../db/knex.js';
+import { connectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
 import type { Actor } from '../domain/auth/actor.js';
 import { bookMovement } from '../domain/inventory/book-movement.js';
@@ -19,7 +19,7 @@ import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
-import { fmt, freshDatabase, percentile, type BenchResult } from './lib.js';
+import { type BenchResult, closeBenchApp, fmt, freshDatabase, percentile } from './lib.js';
 
 const DISPENSERS = 50;
 const ITEMS = 200;
@@ -102,7 +102,7 @@ export async function benchInventory(): Promise<BenchResult[]> {
 
     const pick = () => Math.floor(Math.random() * ITEMS);
     const ours = await loop(() => bookMovement(nurse, itemIds[pick()], { kind: 'dispense', quantity: 1 }));
-    await disconnectDatabase();
+    await closeBenchApp();
     const bareConnections = new pg.Pool({ connectionString: db.url, max: DISPENSERS });
     bareConnections.on('error', () => {});
     pool = bareConnections;
@@ -135,7 +135,7 @@ export async function benchInventory(): Promise<BenchResult[]> {
     ];
   } finally {
     await pool?.end();
-    await disconnectDatabase();
+    await closeBenchApp();
     await db.drop();
   }
 }

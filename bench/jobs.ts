@@ -7,12 +7,12 @@
 import { EventEmitter } from 'node:events';
 import { Logger, run, runMigrations, type Task, type WorkerEvents } from 'graphile-worker';
 import { workerExtensions } from '../bin/extensions.js';
-import { connectDatabase, disconnectDatabase } from '../db/knex.js';
+import { connectDatabase } from '../db/knex.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { WORKER_PRESET, startWorker } from '../worker/index.js';
-import { benchPool, fmt, freshDatabase, percentile, type BenchResult } from './lib.js';
+import { benchPool, type BenchResult, closeBenchApp, fmt, freshDatabase, percentile } from './lib.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const CONCURRENCY = 10;
@@ -135,7 +135,7 @@ async function jobsDatabase() {
   const db = await freshDatabase();
   const knex = connectDatabase(db.url, 4);
   await migrateDatabase(knex, db.url);
-  await disconnectDatabase();
+  await closeBenchApp();
   const pool = benchPool(db.url, 1);
   await runMigrations({ pgPool: pool });
   await pool.end();

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/embedded-postgres.js';
+import { disconnectDatabase } from '../db/knex.js';
+import { runShutdownHooks } from '../lib/shutdown.js';
 
 export interface BenchResult {
   name: string;
@@ -76,4 +78,14 @@ export function benchPool(connectionString: string, max: number): pg.Pool {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/**
+ * Ends what an in-process app left running on a bench's database — the process's one LISTEN
+ * connection, the caches subscribed to it — then closes the pool, so the next bench in the same
+ * process starts clean (the listener would otherwise stay bound to a database that is dropped).
+ */
+export async function closeBenchApp(): Promise<void> {
+  await runShutdownHooks();
+  await disconnectDatabase();
 }
