@@ -19,6 +19,7 @@ import { resolveJwtSecret } from '../lib/jwt-secret.js';
 import { createLogger, wantsPrettyLogs } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
+import { loadS3Sdk } from '../lib/storage/s3.js';
 import { setReadinessCheck } from '../lib/readiness.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
 import type { WorkerHandle } from '../worker/index.js';
@@ -126,6 +127,8 @@ export async function boot(opts: BootOptions): Promise<void> {
     setReadinessCheck('worker', () => handle.isAlive());
   }
   if (opts.web) {
+    // Every upload and download goes through the SDK when S3 is configured: load it before listening.
+    if (config.s3) loadS3Sdk();
     const app = createApp({
       logger,
       appUrl: config.appUrl,

@@ -26,8 +26,9 @@ import {
 export type S3Settings = NonNullable<Config['s3']>;
 
 /**
- * The AWS SDK, loaded when the first S3Storage is built (and the presigner at the first signed URL):
- * only processes with S3_BUCKET set use it, and importing it costs ≈ 25–40 MB of RSS. Both packages
+ * The AWS SDK, loaded when the first S3Storage is built (the presigner at the first signed URL), or
+ * at start by a web process with S3_BUCKET set ({@link loadS3Sdk}): only such processes use it, and
+ * importing it costs ≈ 25–40 MB of RSS. Both packages
  * are CommonJS (their `main`; `import` loads the same files), so a synchronous `require` keeps
  * `storage()` synchronous.
  */
@@ -45,6 +46,15 @@ function s3Presigner(): typeof S3Presigner {
   const loaded: typeof S3Presigner = requireSdk('@aws-sdk/s3-request-presigner');
   presigner = loaded;
   return loaded;
+}
+
+/**
+ * Loads the SDK now: a process configured for S3 calls this at start, so its first upload or
+ * download does not wait ≈ 90 ms for the require.
+ */
+export function loadS3Sdk(): void {
+  s3Sdk();
+  s3Presigner();
 }
 
 interface SdkError {
