@@ -19,9 +19,10 @@ import { resolveJwtSecret } from '../lib/jwt-secret.js';
 import { createLogger, wantsPrettyLogs } from '../lib/logger.js';
 import { createMailer } from '../lib/mailer.js';
 import { setServices } from '../lib/services.js';
+import { loadS3Sdk } from '../lib/storage/s3.js';
 import { setReadinessCheck } from '../lib/readiness.js';
 import { runShutdownHooks } from '../lib/shutdown.js';
-import { startWorker, type WorkerHandle } from '../worker/index.js';
+import type { WorkerHandle } from '../worker/index.js';
 import { buildCrontab, buildTaskList } from '../worker/task-list.js';
 import { faultProbeTask } from '../worker/tasks/ops/fault_probe.js';
 import { workerExtensions, webMiddleware } from './extensions.js';
@@ -108,6 +109,8 @@ export async function boot(opts: BootOptions): Promise<void> {
   let worker: WorkerHandle | undefined;
   const runWorker = opts.worker ?? config.runWorker;
   if (runWorker) {
+    // The runner (and graphile-worker with it, ≈ 18 MB of RSS) is loaded only by processes that run it.
+    const { startWorker } = await import('../worker/index.js');
     worker = await startWorker({
       connectionString: databaseUrl,
       concurrency: config.workerConcurrency,
@@ -124,6 +127,8 @@ export async function boot(opts: BootOptions): Promise<void> {
     setReadinessCheck('worker', () => handle.isAlive());
   }
   if (opts.web) {
+    // Every upload and download goes through the SDK when S3 is configured: load it before listening.
+    if (config.s3) loadS3Sdk();
     const app = createApp({
       logger,
       appUrl: config.appUrl,

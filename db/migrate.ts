@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import { runMigrations as runWorkerMigrations } from 'graphile-worker';
 import pg from 'pg';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +25,8 @@ export async function migrateDatabase(knex: Knex, connectionString: string): Pro
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   try {
+    // Imported here: a web process that does not migrate never loads graphile-worker (≈ 18 MB).
+    const { runMigrations: runWorkerMigrations } = await import('graphile-worker');
     await runWorkerMigrations({ pgPool: pool });
   } finally {
     await pool.end();

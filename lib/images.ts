@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import type { default as SharpFn, Sharp } from 'sharp';
 import { services } from './services.js';
 
 /**
@@ -9,26 +9,38 @@ import { services } from './services.js';
  * different uploads never reuse each other's results, and the cache only held memory.
  */
 
-let configured = false;
 let active = 0;
 const waiting: (() => void)[] = [];
 
-function configure(): void {
-  if (configured) return;
-  configured = true;
-  sharp.concurrency(1);
-  sharp.cache(false);
+let loading: Promise<typeof SharpFn> | undefined;
+let loaded: typeof SharpFn | undefined;
+
+/**
+ * sharp (libvips), imported and configured at the first image operation: images are the worker's
+ * work (and the web process's report placeholders), and the import costs ≈ 25–30 MB of RSS.
+ */
+export function loadSharp(): Promise<typeof SharpFn> {
+  loading ??= import('sharp').then(({ default: sharp }) => {
+    sharp.concurrency(1);
+    sharp.cache(false);
+    loaded = sharp;
+    return sharp;
+  });
+  return loading;
 }
 
-/** Runs `fn` when one of the process's IMAGE_CONCURRENCY image slots is free (FIFO). */
+/**
+ * Runs `fn` when one of the process's IMAGE_CONCURRENCY image slots is free (FIFO), with sharp
+ * loaded, so {@link openImage} can be called inside it.
+ */
 export async function withImageSlot<T>(fn: () => Promise<T>): Promise<T> {
-  configure();
   if (active >= services().config.imageConcurrency) {
     await new Promise<void>((resolve) => waiting.push(resolve));
   } else {
     active += 1;
   }
   try {
+    if (!loaded) await loadSharp();
     return await fn();
   } finally {
     // The slot passes straight to the next waiter, so `active` never exceeds the limit.
@@ -47,6 +59,6 @@ export const imageSlotsInUse = (): number => active;
  * truncated or corrupt data instead of rendering half a picture.
  */
 export function openImage(input: Buffer): Sharp {
-  configure();
-  return sharp(input, { failOn: 'error', limitInputPixels: services().config.imageMaxPixels });
+  if (!loaded) throw new Error('openImage is called inside withImageSlot, which loads sharp');
+  return loaded(input, { failOn: 'error', limitInputPixels: services().config.imageMaxPixels });
 }

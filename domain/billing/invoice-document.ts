@@ -2,7 +2,6 @@
  * The printed invoice: an A4 PDF made with pdfkit (a maintained, pure-JS PDF writer with the
  * 14 standard fonts built in, so no font files or system packages are needed).
  */
-import PDFDocument from 'pdfkit';
 import type { ComputedLine } from './totals.js';
 
 export interface InvoiceDocument {
@@ -41,8 +40,12 @@ export function formatMoney(cents: number, currency: string, locale: string): st
   return format.format(cents / 10 ** digits).replace(/\u202f/g, '\u00a0');
 }
 
-/** Renders the invoice to a PDF buffer. */
-export function renderInvoiceDocument(d: InvoiceDocument): Promise<Buffer> {
+/**
+ * Renders the invoice to a PDF buffer. pdfkit is imported here, at the first invoice: only the
+ * worker renders invoices, and the import costs ≈ 30 MB of RSS a web process has no use for.
+ */
+export async function renderInvoiceDocument(d: InvoiceDocument): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({
       size: 'A4',

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../../lib/images.js';
 import { THUMBNAIL_MAX_SIZE } from './make-thumbnail.js';
 
 // A page with a folded corner and text lines: shapes only, so no font has to be installed.
@@ -28,9 +28,12 @@ const cache = new Map<PlaceholderVariant, Promise<Buffer>>();
 export function placeholderThumbnail(variant: PlaceholderVariant): Promise<Buffer> {
   let image = cache.get(variant);
   if (!image) {
-    image = sharp(Buffer.from(SVG(ACCENTS[variant])))
-      .webp({ quality: 80 })
-      .toBuffer();
+    // sharp is loaded at the first placeholder (lib/images.ts), not when the web process starts.
+    image = loadSharp().then((sharp) =>
+      sharp(Buffer.from(SVG(ACCENTS[variant])))
+        .webp({ quality: 80 })
+        .toBuffer(),
+    );
     image.catch(() => cache.delete(variant));
     cache.set(variant, image);
   }

@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type * as S3Presigner from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config.js';
 import {
   assertValidKey,
@@ -29,6 +24,38 @@ import {
 } from './common.js';
 
 export type S3Settings = NonNullable<Config['s3']>;
+
+/**
+ * The AWS SDK, loaded when the first S3Storage is built (the presigner at the first signed URL), or
+ * at start by a web process with S3_BUCKET set ({@link loadS3Sdk}): only such processes use it, and
+ * importing it costs ≈ 25–40 MB of RSS. Both packages
+ * are CommonJS (their `main`; `import` loads the same files), so a synchronous `require` keeps
+ * `storage()` synchronous.
+ */
+const requireSdk = createRequire(import.meta.url);
+let sdk: typeof S3Sdk | undefined;
+let presigner: typeof S3Presigner | undefined;
+function s3Sdk(): typeof S3Sdk {
+  if (sdk) return sdk;
+  const loaded: typeof S3Sdk = requireSdk('@aws-sdk/client-s3');
+  sdk = loaded;
+  return loaded;
+}
+function s3Presigner(): typeof S3Presigner {
+  if (presigner) return presigner;
+  const loaded: typeof S3Presigner = requireSdk('@aws-sdk/s3-request-presigner');
+  presigner = loaded;
+  return loaded;
+}
+
+/**
+ * Loads the SDK now: a process configured for S3 calls this at start, so its first upload or
+ * download does not wait ≈ 90 ms for the require.
+ */
+export function loadS3Sdk(): void {
+  s3Sdk();
+  s3Presigner();
+}
 
 interface SdkError {
   name?: string;
@@ -104,7 +131,7 @@ export class S3Storage implements Storage {
   /** `clientOptions` adds to the client configuration (tests pass fixed credentials). */
   constructor(settings: S3Settings, clientOptions: Partial<S3ClientConfig> = {}) {
     this.bucket = settings.bucket;
-    this.client = new S3Client({
+    this.client = new (s3Sdk().S3Client)({
       region: settings.region,
       endpoint: settings.endpoint,
       forcePathStyle: settings.forcePathStyle,
@@ -125,7 +152,7 @@ export class S3Storage implements Storage {
     if (opts.contentLength !== undefined) {
       try {
         await this.client.send(
-          new PutObjectCommand({
+          new (s3Sdk().PutObjectCommand)({
             Bucket: this.bucket,
             Key: key,
             Body: body,
@@ -153,7 +180,7 @@ export class S3Storage implements Storage {
       const { size } = await stat(tmp);
       try {
         await this.client.send(
-          new PutObjectCommand({
+          new (s3Sdk().PutObjectCommand)({
             Bucket: this.bucket,
             Key: key,
             Body: createReadStream(tmp),
@@ -174,7 +201,7 @@ export class S3Storage implements Storage {
     assertValidKey(key);
     let res;
     try {
-      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      res = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
     } catch (err) {
       if (isNotFound(err)) throw new StorageNotFoundError(key);
       throw s3Failure('get', err);
@@ -189,7 +216,7 @@ export class S3Storage implements Storage {
   async delete(key: string): Promise<void> {
     assertValidKey(key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key }));
     } catch (err) {
       if (!isNotFound(err)) throw s3Failure('delete', err);
     }
@@ -198,7 +225,7 @@ export class S3Storage implements Storage {
   async exists(key: string): Promise<boolean> {
     assertValidKey(key);
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key }));
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -208,13 +235,13 @@ export class S3Storage implements Storage {
 
   async signedUrl(key: string, opts: SignedUrlOptions): Promise<string> {
     assertValidKey(key);
-    const command = new GetObjectCommand({
+    const command = new (s3Sdk().GetObjectCommand)({
       Bucket: this.bucket,
       Key: key,
       ResponseContentType: opts.contentType,
       ResponseContentDisposition: contentDisposition(opts.filename),
       ResponseCacheControl: 'private, no-store',
     });
-    return getSignedUrl(this.client, command, { expiresIn: opts.expiresIn });
+    return s3Presigner().getSignedUrl(this.client, command, { expiresIn: opts.expiresIn });
   }
 }

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
-import { imageSlotsInUse, withImageSlot } from '../../lib/images.js';
+import { imageSlotsInUse, loadSharp, withImageSlot } from '../../lib/images.js';
 import { testContext } from '../helpers/context.js';
 import { drainJobs } from '../helpers/jobs.js';
 
 describe('image slots', () => {
+  // sharp is imported at the first image operation; these tests count slots, not that import.
+  before(() => loadSharp());
   // The in-process worker's thumbnail jobs share these slots.
   beforeEach(() => drainJobs());
 
