@@ -10,12 +10,14 @@ const BACKGROUND = /worker_heartbeats|locked_by|job_history/;
 
 /**
  * The SQL statements (text only, no values) the API sends while `send` runs, up to the first
- * COMMIT: what the request itself did, before any job it queued starts running.
+ * COMMIT: what the request itself did, before any job it queued starts running. Of the statements
+ * run in a transaction only the request's own are kept — the one that queues its job — since a job
+ * of another test that happens to start at that moment opens transactions of its own.
  */
 async function statementsOf(send: () => Promise<TestResponse>): Promise<string[]> {
-  const seen: string[] = [];
-  const onQuery = (q: { sql: string }) => {
-    if (!BACKGROUND.test(q.sql)) seen.push(q.sql.replace(/\s+/g, ' ').trim());
+  const seen: { sql: string; txId?: string }[] = [];
+  const onQuery = (q: { sql: string; __knexTxId?: string }) => {
+    if (!BACKGROUND.test(q.sql)) seen.push({ sql: q.sql.replace(/\s+/g, ' ').trim(), txId: q.__knexTxId });
   };
   db().on('query', onQuery);
   try {
@@ -23,8 +25,10 @@ async function statementsOf(send: () => Promise<TestResponse>): Promise<string[]
   } finally {
     db().off('query', onQuery);
   }
-  const commit = seen.findIndex((s) => /^commit;?$/i.test(s));
-  return commit >= 0 ? seen.slice(0, commit + 1) : seen;
+  const ownTx = seen.find((q) => q.txId && /graphile_worker\.add_job/.test(q.sql))?.txId;
+  const own = seen.filter((q) => !q.txId || q.txId === ownTx).map((q) => q.sql);
+  const commit = own.findIndex((s) => /^commit;?$/i.test(s));
+  return commit >= 0 ? own.slice(0, commit + 1) : own;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
