@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { sendInvoiceReceipt } from '../../domain/billing/send-invoice-receipt.js';
-import { type Services, services, setServices } from '../../lib/services.js';
 import {
   buildAccessWorld,
   insertAppointment,
@@ -13,7 +12,7 @@ import {
   type MatrixCase,
 } from '../helpers/access-matrix.js';
 import { testContext } from '../helpers/context.js';
-import { deliverWebhook, FakeStripe } from '../helpers/fake-stripe.js';
+import { deliverWebhook, useFakeStripe } from '../helpers/fake-stripe.js';
 import { createUser, type TestUser } from '../helpers/factories.js';
 import { api, errorOf } from '../helpers/http.js';
 import { drainJobs } from '../helpers/jobs.js';
@@ -388,22 +387,7 @@ describe('billing (invoices)', function () {
   });
 
   describe('Stripe', () => {
-    let fake: FakeStripe;
-    let original: Services;
-
-    before(async () => {
-      fake = new FakeStripe();
-      await fake.start();
-      original = services();
-      setServices({
-        ...original,
-        config: { ...original.config, stripe: { ...original.config.stripe, apiUrl: fake.url } },
-      });
-    });
-    after(async () => {
-      setServices(original);
-      await fake.stop();
-    });
+    const fake = useFakeStripe();
 
     async function deliverAndProcess(event: Record<string, unknown>) {
       const res = await deliverWebhook(event);

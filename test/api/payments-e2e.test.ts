@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { type Services, services, setServices } from '../../lib/services.js';
 import { testContext } from '../helpers/context.js';
-import { deliverWebhook, FakeStripe } from '../helpers/fake-stripe.js';
+import { deliverWebhook, useFakeStripe } from '../helpers/fake-stripe.js';
 import { createUser } from '../helpers/factories.js';
 import { api } from '../helpers/http.js';
 import { drainJobs, jobsFor } from '../helpers/jobs.js';
@@ -11,23 +10,7 @@ const DAY = 86_400_000;
 
 describe('A paid booking, end to end through the fake Stripe', function () {
   this.timeout(30_000);
-  let fake: FakeStripe;
-  let original: Services;
-
-  before(async () => {
-    fake = new FakeStripe();
-    await fake.start();
-    original = services();
-    setServices({
-      ...original,
-      config: { ...original.config, stripe: { ...original.config.stripe, apiUrl: fake.url } },
-    });
-  });
-
-  after(async () => {
-    setServices(original);
-    await fake.stop();
-  });
+  const fake = useFakeStripe();
 
   it('books → checkout → webhook → confirmed with reminders → cancel ≥ 24 h before → full refund', async () => {
     const doctor = await createUser('doctor', {

@@ -6,9 +6,8 @@
 import { expect } from 'chai';
 import { parseCrontab } from 'graphile-worker';
 import { reconcilePayments } from '../../domain/payments/reconcile-payments.js';
-import { type Services, services, setServices } from '../../lib/services.js';
 import { testContext } from '../helpers/context.js';
-import { deliverWebhook, FakeStripe } from '../helpers/fake-stripe.js';
+import { deliverWebhook, type FakeStripe, useFakeStripe } from '../helpers/fake-stripe.js';
 import { createUser, type TestUser } from '../helpers/factories.js';
 import { api, errorOf } from '../helpers/http.js';
 import { drainJobs, jobsFor } from '../helpers/jobs.js';
@@ -20,7 +19,6 @@ const HOUR = 3_600_000;
 const TIMEOUT_MS = 400;
 
 let fake: FakeStripe;
-let original: Services;
 let slot = 0;
 
 interface Fixture {
@@ -78,25 +76,9 @@ const refundCallsOf = (pi: string) => fake.refundCalls.filter((c) => c.paymentIn
 describe('Payments when Stripe fails (500s, timeouts, lost answers)', function () {
   this.timeout(40_000);
 
-  before(async () => {
-    fake = new FakeStripe();
-    await fake.start();
-    original = services();
-    setServices({
-      ...original,
-      config: {
-        ...original.config,
-        stripe: { ...original.config.stripe, apiUrl: fake.url, timeoutMs: TIMEOUT_MS },
-      },
-    });
-  });
+  fake = useFakeStripe({ timeoutMs: TIMEOUT_MS });
 
   afterEach(() => fake.heal());
-
-  after(async () => {
-    setServices(original);
-    await fake.stop();
-  });
 
   it('a refund whose Stripe call times out once is retried by the client with the same key: one refund', async () => {
     const f = await paidFixture();

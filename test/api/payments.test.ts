@@ -3,7 +3,7 @@ import { addJob } from '../../db/jobs.js';
 import { refundPayment } from '../../domain/payments/refund-payment.js';
 import { type Services, services, setServices } from '../../lib/services.js';
 import { testContext } from '../helpers/context.js';
-import { deliverWebhook, FakeStripe } from '../helpers/fake-stripe.js';
+import { deliverWebhook, type FakeStripe, useFakeStripe } from '../helpers/fake-stripe.js';
 import { createUser, type TestUser } from '../helpers/factories.js';
 import { api, errorOf } from '../helpers/http.js';
 import { drainJobs, jobsFor } from '../helpers/jobs.js';
@@ -13,7 +13,6 @@ const HOUR = 3_600_000;
 const POLICY = { fullRefundHours: 24, latePercent: 50, noShowPercent: 0 };
 
 let fake: FakeStripe;
-let original: Services;
 
 /** Runs `fn` with a modified Stripe configuration, restoring the suite's afterwards. */
 async function withStripeConfig<T>(
@@ -95,20 +94,7 @@ async function checkoutAndPay(f: Fixture, opts: { async?: boolean } = {}) {
 describe('Payments (Stripe through a local fake)', function () {
   this.timeout(30_000);
 
-  before(async () => {
-    fake = new FakeStripe();
-    await fake.start();
-    original = services();
-    setServices({
-      ...original,
-      config: { ...original.config, stripe: { ...original.config.stripe, apiUrl: fake.url } },
-    });
-  });
-
-  after(async () => {
-    setServices(original);
-    await fake.stop();
-  });
+  fake = useFakeStripe();
 
   describe('POST /appointments/:id/checkout', () => {
     it('creates a Checkout Session for the doctor fee with the appointment in metadata (200 {url, sessionId})', async () => {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Stripe from 'stripe';
+import { services, setServices, type Services } from '../../lib/services.js';
 import { request, type TestResponse } from './http.js';
 
 type Obj = Record<string, any>;
@@ -512,4 +513,27 @@ export function deliverWebhook(
       });
   }
   return request('POST', '/webhooks/stripe', { rawBody: payload, headers });
+}
+
+/**
+ * Starts a {@link FakeStripe} before the tests of the enclosing `describe` and points the process's
+ * Stripe client at it (with `stripe` merged into the configuration); restores the configuration and
+ * stops the fake after them. Call it inside a `describe`: the fake is usable once its hook has run.
+ */
+export function useFakeStripe(stripe: Partial<Services['config']['stripe']> = {}): FakeStripe {
+  const fake = new FakeStripe();
+  let original: Services | undefined;
+  before(async () => {
+    await fake.start();
+    original = services();
+    setServices({
+      ...original,
+      config: { ...original.config, stripe: { ...original.config.stripe, apiUrl: fake.url, ...stripe } },
+    });
+  });
+  after(async () => {
+    if (original) setServices(original);
+    await fake.stop();
+  });
+  return fake;
 }
