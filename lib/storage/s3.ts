@@ -178,18 +178,25 @@ export class S3Storage implements Storage {
         throw new StorageUnavailableError('put', err, false);
       }
       const { size } = await stat(tmp);
+      // The stream opens its file lazily: when the store refuses at once, the file is removed (below)
+      // before the stream gets to open it, and its ENOENT would be an unhandled 'error' event that
+      // ends the process. Read errors during a real upload still reach the SDK's own listener.
+      const spooled = createReadStream(tmp);
+      spooled.on('error', () => undefined);
       try {
         await this.client.send(
           new (s3Sdk().PutObjectCommand)({
             Bucket: this.bucket,
             Key: key,
-            Body: createReadStream(tmp),
+            Body: spooled,
             ContentLength: size,
             ContentType: opts.contentType,
           }),
         );
       } catch (err) {
         throw s3Failure('put', err);
+      } finally {
+        spooled.destroy();
       }
       return { size };
     } finally {
